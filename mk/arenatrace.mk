@@ -1,0 +1,37 @@
+# arenatrace.mk -- build the arenatrace CPython extension (harness/arenatrace)
+# into build/arenatrace/, so that
+#   PYTHONPATH=build/arenatrace $(PYTHON) -m arenatrace OUT.trace script.py
+# works.  Built once, in the normal flavour only: it is loaded into the
+# uninstrumented system interpreter, where ASan cannot run.  Compiled against
+# $(PYTHON)'s own headers (the Debian python3-dev), never the python3-config
+# first on PATH, which may belong to another interpreter.
+
+ARENATRACE_DIR    := $(BUILD)/arenatrace
+ARENATRACE_PYINC  := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])" 2>/dev/null)
+ARENATRACE_EXT    := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null)
+ARENATRACE_SO     := $(ARENATRACE_DIR)/arenatrace/_capture$(ARENATRACE_EXT)
+ARENATRACE_PY     := $(ARENATRACE_DIR)/arenatrace/__init__.py $(ARENATRACE_DIR)/arenatrace/__main__.py \
+                     $(ARENATRACE_DIR)/sitecustomize.py
+ARENATRACE_TARGETS := $(ARENATRACE_SO) $(ARENATRACE_PY)
+
+TEST_PREREQS  += $(ARENATRACE_TARGETS)
+EXTRA_TARGETS += $(ARENATRACE_TARGETS)
+# `all` was declared before this fragment was read, so name the targets here too.
+all: $(ARENATRACE_TARGETS)
+
+# -isystem: warnings are errors for our code, not for Python.h.
+$(ARENATRACE_SO): harness/arenatrace/capture.c workloads/trace_format.h
+	@mkdir -p $(dir $@)
+	$(CC) -I. -D_GNU_SOURCE -isystem $(ARENATRACE_PYINC) $(CFLAGS) -fPIC -shared \
+	    -fvisibility=hidden $< -o $@ -lpthread
+
+$(ARENATRACE_DIR)/arenatrace/%.py: harness/arenatrace/arenatrace/%.py
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(ARENATRACE_DIR)/sitecustomize.py: harness/arenatrace/sitecustomize.py
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+.PHONY: arenatrace
+arenatrace: $(ARENATRACE_TARGETS)
