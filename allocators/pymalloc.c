@@ -56,7 +56,8 @@ static inline void pool_extend(pm_pool *pool, unsigned size)
     prev->nextpool = next;
 }
 
-/* pymalloc_alloc(): NULL means "not a small request" (or no memory). */
+/* pymalloc_alloc(): NULL means "not a small request" (or no memory).  Used
+ * where the fast path need not be frame-free (calloc). */
 static inline void *small_alloc(ab_pymalloc *pm, size_t nbytes)
 {
     /* nbytes == 0 wraps around and is rejected with the large ones. */
@@ -95,11 +96,39 @@ static inline bool small_free(ab_pymalloc *pm, void *p, unsigned pool_bits, unsi
     return true;
 }
 
+/* Everything but "pop a block from the first used pool": a new pool, the
+ * system allocator, or both (no arena could be mapped). */
+__attribute__((noinline)) static void *malloc_slow(ab_pymalloc *pm, size_t n)
+{
+    if (n - 1 < AB_PYMALLOC_SMALL_REQUEST_THRESHOLD) {
+        void *bp = pm_allocate_from_new_pool(pm, (unsigned)(n - 1) >> PM_ALIGNMENT_SHIFT);
+        if (bp != NULL) return bp;
+    }
+    return sys_malloc(pm, n);
+}
+
+/* _PyObject_Malloc.  The fast path makes no call, so it needs no stack
+ * frame; everything else is one tail call. */
+static inline void *malloc_impl(ab_pymalloc *pm, size_t n)
+{
+    if (PM_LIKELY(n - 1 < AB_PYMALLOC_SMALL_REQUEST_THRESHOLD)) {
+        unsigned size = (unsigned)(n - 1) >> PM_ALIGNMENT_SHIFT;
+        pm_pool *head = &pm->used[size];
+        pm_pool *pool = head->nextpool;
+        if (PM_LIKELY(pool != head)) {
+            ++pool->ref.count;
+            pm_block *bp = pool->freeblock;
+            if (PM_UNLIKELY((pool->freeblock = pm_link_get(bp)) == NULL))
+                pool_extend(pool, size);
+            return bp;
+        }
+    }
+    return malloc_slow(pm, n);
+}
+
 void *ab_pymalloc_malloc(ab_pymalloc *pm, size_t n)
 {
-    void *p = small_alloc(pm, n);
-    if (PM_LIKELY(p != NULL)) return p;
-    return sys_malloc(pm, n);
+    return malloc_impl(pm, n);
 }
 
 void *ab_pymalloc_calloc(ab_pymalloc *pm, size_t nelem, size_t elsize)
@@ -126,7 +155,7 @@ static inline void free_impl(ab_pymalloc *pm, void *p, unsigned pool_bits, unsig
 static inline void *realloc_impl(ab_pymalloc *pm, void *p, size_t nbytes,
                                  unsigned pool_bits, unsigned arena_bits)
 {
-    if (p == NULL) return ab_pymalloc_malloc(pm, nbytes);
+    if (p == NULL) return malloc_impl(pm, nbytes);
     if (!pm_address_in_range(pm, p, arena_bits)) return sys_realloc(pm, p, nbytes);
     const pm_pool *pool = (const pm_pool *)((uintptr_t)p & ~(((uintptr_t)1 << pool_bits) - 1));
     size_t size = PM_INDEX2SIZE(pool->szidx);
@@ -134,7 +163,7 @@ static inline void *realloc_impl(ab_pymalloc *pm, void *p, size_t nbytes,
         if (4 * nbytes > 3 * size) return p;
         size = nbytes;
     }
-    void *bp = ab_pymalloc_malloc(pm, nbytes);
+    void *bp = malloc_impl(pm, nbytes);
     if (bp != NULL) {
         memcpy(bp, p, size);
         free_impl(pm, p, pool_bits, arena_bits);
@@ -268,9 +297,11 @@ void ab_pymalloc_set_arena_hook(ab_pymalloc *pm, ab_arena_event_fn fn, void *arg
 
 /* ---- ab_allocator adapter ------------------------------------------------- */
 
+/* The fast path is inlined here too: the allocator interface's indirect
+ * call is the only call on the way to a small block. */
 static void *a_malloc(void *self, size_t n)
 {
-    return ab_pymalloc_malloc(self, n);
+    return malloc_impl(self, n);
 }
 
 static void *a_calloc(void *self, size_t nelem, size_t elsize)
