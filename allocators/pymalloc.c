@@ -215,12 +215,12 @@ static const geometry_entry *find_geometry(unsigned pool_bits, unsigned arena_bi
  * the ab_allocator built by ab_pymalloc_as_allocator uses the constants. */
 void ab_pymalloc_free(ab_pymalloc *pm, void *p)
 {
-    find_geometry(pm->pool_bits, pm->arena_bits)->free(pm, p);
+    pm->free_fn(pm, p);
 }
 
 void *ab_pymalloc_realloc(ab_pymalloc *pm, void *p, size_t n)
 {
-    return find_geometry(pm->pool_bits, pm->arena_bits)->realloc(pm, p, n);
+    return pm->realloc_fn(pm, p, n);
 }
 
 bool ab_pymalloc_owns(const ab_pymalloc *pm, const void *p)
@@ -245,7 +245,8 @@ static unsigned log2_exact(size_t v)
 ab_pymalloc *ab_pymalloc_new(const ab_pymalloc_config *cfg, char *err, size_t errlen)
 {
     unsigned pool_bits = log2_exact(cfg->pool_size), arena_bits = log2_exact(cfg->arena_size);
-    if (!find_geometry(pool_bits, arena_bits)) {
+    const geometry_entry *g = find_geometry(pool_bits, arena_bits);
+    if (!g) {
         snprintf(err, errlen, "pymalloc: unsupported geometry (arena %zu bytes, pool %zu bytes)",
                  cfg->arena_size, cfg->pool_size);
         return NULL;
@@ -256,6 +257,8 @@ ab_pymalloc *ab_pymalloc_new(const ab_pymalloc_config *cfg, char *err, size_t er
         return NULL;
     }
     pm->cfg = *cfg;
+    pm->free_fn = g->free;
+    pm->realloc_fn = g->realloc;
     pm->arena_size = cfg->arena_size;
     pm->pool_size = cfg->pool_size;
     pm->arena_bits = arena_bits;
@@ -326,7 +329,6 @@ static void a_destroy(void *self)
 
 void ab_pymalloc_as_allocator(ab_pymalloc *pm, const char *name, ab_allocator *out)
 {
-    const geometry_entry *g = find_geometry(pm->pool_bits, pm->arena_bits);
     /* The name is copied into the instance so it lives exactly as long. */
     snprintf(pm->name, sizeof pm->name, "%s", name);
     memset(out, 0, sizeof *out);
@@ -334,8 +336,8 @@ void ab_pymalloc_as_allocator(ab_pymalloc *pm, const char *name, ab_allocator *o
     out->self = pm;
     out->malloc = a_malloc;
     out->calloc = a_calloc;
-    out->realloc = g->realloc;
-    out->free = g->free;
+    out->realloc = pm->realloc_fn;
+    out->free = pm->free_fn;
     out->stats = a_stats;
     out->set_arena_hook = a_set_hook;
     out->destroy = a_destroy;
