@@ -67,11 +67,15 @@ static int current_leader(const ab_counter_set *cs, size_t upto, uint64_t key)
     return -1;
 }
 
-static void mark_failed(ab_counter_slot *s, ab_counter_status st, const char *fmt_detail, int err)
+static void mark_failed(ab_counter_slot *s, ab_counter_status st, int err)
 {
+    const char *meaning = st == AB_CTR_NOT_SUPPORTED ? "no PMU (or no such event) for it here"
+                        : st == AB_CTR_NO_PERMISSION ? "refused by perf_event_paranoid or missing privileges"
+                        : strerror(err);
+    const char *name = strerrorname_np(err);
     s->v.status = st;
     s->v.has_value = false;
-    snprintf(s->v.detail, sizeof s->v.detail, "%s: %s", fmt_detail, strerror(err));
+    snprintf(s->v.detail, sizeof s->v.detail, "perf_event_open = %s: %s", name ? name : "?", meaning);
 }
 
 /* Open with the given group leader (-1 = lead a new group); on refusal of
@@ -136,10 +140,7 @@ static void open_slot(ab_counter_set *cs, size_t i, pid_t pid, bool enable_on_ex
 failed:
     {
         int err = errno;
-        ab_counter_status st = ab_counter_status_from_errno(err);
-        mark_failed(s, st, st == AB_CTR_NOT_SUPPORTED ? "perf_event_open: no PMU or event here"
-                         : st == AB_CTR_NO_PERMISSION ? "perf_event_open refused (perf_event_paranoid/privileges)"
-                         : "perf_event_open", err);
+        mark_failed(s, ab_counter_status_from_errno(err), err);
     }
 }
 
