@@ -413,6 +413,54 @@ static void pmu_counts_cycles(void **state)
     assert_true(v[2].value >= TOUCH_PAGES);
 }
 
+/* perf_event_paranoid >= 2 refuses kernel-mode counting to unprivileged
+ * users; the event must reopen user-only, say so, and still see the user
+ * page faults (they are attributed to user mode). */
+static void kernel_refused_falls_back_to_user_only(void **state)
+{
+    (void)state;
+    FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+    int paranoid = -1;
+    if (f) {
+        if (fscanf(f, "%d", &paranoid) != 1)
+            paranoid = -1;
+        fclose(f);
+    }
+    if (geteuid() != 0 || paranoid < 2) {
+        print_message("skipping: needs root (to drop to an unprivileged uid) and perf_event_paranoid >= 2\n");
+        skip();
+        return;
+    }
+    int res[2];
+    assert_int_equal(pipe(res), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* 65534 = nobody: unprivileged, so the paranoid level applies. */
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(3);
+        const char *ev[] = {"page-faults"};
+        ab_counter_set *cs = ab_counters_open(ev, 1, 0, false);
+        ab_counters_enable(cs);
+        touch_fresh_pages(TOUCH_PAGES);
+        ab_counters_disable(cs);
+        ab_counter_value v;
+        ab_counters_read(cs, &v, 1);
+        ab_counters_close(cs);
+        _exit(write(res[1], &v, sizeof v) == (ssize_t)sizeof v ? 0 : 4);
+    }
+    close(res[1]);
+    ab_counter_value v;
+    assert_int_equal(read(res[0], &v, sizeof v), (ssize_t)sizeof v);
+    close(res[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_true(v.user_only);
+    assert_true(v.has_value);
+    assert_true(v.value >= TOUCH_PAGES && v.value <= TOUCH_PAGES + REGION_SLACK);
+}
+
 /* ---- perf stat as the oracle --------------------------------------------------- */
 
 static const char *self_exe(void)
@@ -557,6 +605,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(child_touch_counted_by_pid),
         cmocka_unit_test(no_pmu_hardware_events_are_null),
         cmocka_unit_test(pmu_counts_cycles),
+        cmocka_unit_test(kernel_refused_falls_back_to_user_only),
         cmocka_unit_test(exec_agrees_with_perf_stat),
         cmocka_unit_test(region_plus_outside_matches_perf_stat),
     };
