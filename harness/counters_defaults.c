@@ -92,8 +92,7 @@ int ab_counters_check_events(const char *const *events, size_t n, char *err, siz
             return -1;
         }
         if (ab_event_encode(events[i], true, &enc, why, sizeof why) != 0) {
-            snprintf(err, errlen, "unknown event '%s' (%s); `arenabench list events` shows the defaults",
-                     events[i], why);
+            snprintf(err, errlen, "unknown event: %s (event names: `arenabench list events`, `perf list`)", why);
             return -1;
         }
     }

@@ -41,10 +41,18 @@ static int read_int_file(const char *path, long *out)
     return ok ? 0 : -1;
 }
 
+const char *ab_sysfs_event_sources(void)
+{
+    const char *dir = getenv("AB_SYSFS_EVENT_SOURCES");
+    return dir && dir[0] ? dir : AB_SYSFS_EVENT_SOURCES;
+}
+
 int ab_hybrid_core_type(void)
 {
+    char path[512];
     long type;
-    if (read_int_file(AB_SYSFS_EVENT_SOURCES "/" AB_HYBRID_CORE_PMU "/type", &type) != 0)
+    snprintf(path, sizeof path, "%s/%s/type", ab_sysfs_event_sources(), AB_HYBRID_CORE_PMU);
+    if (read_int_file(path, &type) != 0)
         return -1;
     return (int)type;
 }

@@ -21,6 +21,11 @@
  * armv8_* directories is how the kernel says it has a core PMU driver. */
 #define AB_SYSFS_EVENT_SOURCES "/sys/bus/event_source/devices"
 
+/* That directory, unless the environment variable AB_SYSFS_EVENT_SOURCES
+ * names another: tests point it at a fake tree to exercise the hybrid
+ * (cpu_core) path on machines that are not hybrid. */
+const char *ab_sysfs_event_sources(void);
+
 /* pfm_initialize() once per process; later calls return the first result
  * (pfm_initialize.3), so callers may invoke this as often as they like. */
 int ab_pfm_init(void);

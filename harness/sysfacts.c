@@ -142,7 +142,7 @@ static void append_word(char *buf, size_t len, const char *word)
 
 static void gather_event_sources(ab_sysfacts *f)
 {
-    DIR *d = opendir(AB_SYSFS_EVENT_SOURCES);
+    DIR *d = opendir(ab_sysfs_event_sources());
     if (!d)
         return;
     enum { MAX_SOURCES = 64 };
@@ -163,8 +163,11 @@ static void gather_event_sources(ab_sysfacts *f)
         free(names[i]);
     }
     f->hybrid = ab_hybrid_core_type() >= 0;
-    if (f->hybrid)
-        read_small_file(AB_SYSFS_EVENT_SOURCES "/cpu_core/cpus", f->cpu_core_cpus, sizeof f->cpu_core_cpus);
+    if (f->hybrid) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/cpu_core/cpus", ab_sysfs_event_sources());
+        read_small_file(path, f->cpu_core_cpus, sizeof f->cpu_core_cpus);
+    }
 }
 
 static void gather_pmu(ab_sysfacts *f)
@@ -185,7 +188,7 @@ static void gather_pmu(ab_sysfacts *f)
         fmt_into(r, rl, "%s: perf_event_paranoid=%ld forbids it for this user", probe, f->perf_event_paranoid);
     } else if (!f->kernel_pmus[0]) {
         fmt_into(r, rl, "no hardware PMU: %s; %s shows software events only (%s)%s", probe,
-                 AB_SYSFS_EVENT_SOURCES, f->event_sources,
+                 ab_sysfs_event_sources(), f->event_sources,
                  f->hypervisor ? "; a VM without a virtual PMU" : "");
     } else {
         fmt_into(r, rl, "kernel PMU %s, but %s", f->kernel_pmus, probe);

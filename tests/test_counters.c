@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -254,6 +255,61 @@ static void encoding_user_and_kernel(void **state)
     assert_true(ab_event_pmu_key(&hw.attr) == ab_event_pmu_key(&e.attr));
     assert_int_not_equal(ab_event_encode("no-such-event-xyz", true, &e, err, sizeof err), 0);
     assert_non_null(strstr(err, "no-such-event-xyz"));
+}
+
+/* A fake sysfs tree with cpu_core stands in for an Alder Lake: core-PMU
+ * events must be retargeted at cpu_core (extended type in config 63:32 for
+ * generic events), keep one group key, and leave software events alone. */
+static void hybrid_events_target_cpu_core(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/abtest-sysfs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/cpu_core", dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/cpu_core/type", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%d\n", PERF_TYPE_RAW);   /* what Linux gives cpu_core */
+    fclose(f);
+    setenv("AB_SYSFS_EVENT_SOURCES", dir, 1);
+
+    ab_encoded_event cyc, dtlb, raw, pf;
+    char err[200];
+    assert_int_equal(ab_hybrid_core_type(), PERF_TYPE_RAW);
+    assert_int_equal(ab_event_encode("cycles", true, &cyc, err, sizeof err), 0);
+    assert_int_equal(ab_event_encode("dTLB-load-misses", true, &dtlb, err, sizeof err), 0);
+    assert_int_equal(ab_event_encode("r0f46", true, &raw, err, sizeof err), 0);
+    assert_int_equal(ab_event_encode("page-faults", true, &pf, err, sizeof err), 0);
+    unsetenv("AB_SYSFS_EVENT_SOURCES");
+
+    assert_int_equal(cyc.attr.type, PERF_TYPE_HARDWARE);
+    assert_int_equal(cyc.attr.config, ((uint64_t)PERF_TYPE_RAW << 32) | PERF_COUNT_HW_CPU_CYCLES);
+    assert_true(cyc.hybrid_core);
+    assert_string_equal(cyc.pmu, "cpu_core");
+    assert_int_equal(dtlb.attr.config >> 32, PERF_TYPE_RAW);
+    assert_int_equal(raw.attr.type, PERF_TYPE_RAW);
+    assert_string_equal(raw.pmu, "cpu_core");
+    assert_int_equal(ab_event_pmu_key(&cyc.attr), ab_event_pmu_key(&raw.attr));
+    assert_int_equal(ab_event_pmu_key(&cyc.attr), ab_event_pmu_key(&dtlb.attr));
+    assert_false(pf.hybrid_core);
+    assert_int_equal(pf.attr.config, PERF_COUNT_SW_PAGE_FAULTS);
+    assert_string_equal(pf.pmu, "perf");
+    assert_true(ab_event_pmu_key(&pf.attr) != ab_event_pmu_key(&cyc.attr));
+
+    /* Without the tree, no retargeting happens here. */
+    ab_encoded_event plain;
+    assert_int_equal(ab_event_encode("cycles", true, &plain, err, sizeof err), 0);
+    if (ab_hybrid_core_type() < 0) {
+        assert_int_equal(plain.attr.config, PERF_COUNT_HW_CPU_CYCLES);
+        assert_false(plain.hybrid_core);
+    }
+    snprintf(path, sizeof path, "%s/cpu_core/type", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/cpu_core", dir);
+    rmdir(path);
+    rmdir(dir);
 }
 
 /* ---- counting ----------------------------------------------------------------- */
@@ -600,6 +656,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(unknown_events_rejected),
         cmocka_unit_test(default_events),
         cmocka_unit_test(encoding_user_and_kernel),
+        cmocka_unit_test(hybrid_events_target_cpu_core),
         cmocka_unit_test(self_touch_counts_page_faults),
         cmocka_unit_test(counts_only_while_enabled),
         cmocka_unit_test(child_touch_counted_by_pid),

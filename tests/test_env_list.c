@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -251,6 +252,50 @@ static void list_json_has_all_sections(void **state)
     json_decref(j);
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* env on a (fake) hybrid machine says where hardware events are counted and
+ * how to pin to a P-core. */
+static void env_explains_hybrid(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/abtest-sysfs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    const char *subdirs[] = {"cpu_core", "cpu_atom", "software"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, subdirs[i]);
+        assert_int_equal(mkdir(path, 0755), 0);
+    }
+    snprintf(path, sizeof path, "%s/cpu_core/type", dir);
+    write_file(path, "4\n");
+    snprintf(path, sizeof path, "%s/cpu_core/cpus", dir);
+    write_file(path, "0-7\n");
+    setenv("AB_SYSFS_EVENT_SOURCES", dir, 1);
+    char *out = NULL;
+    int rc = ab_test_run_arenabench("env", &out, NULL);
+    json_t *j = run_json("env --json", 0);
+    unsetenv("AB_SYSFS_EVENT_SOURCES");
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "counting on cpu_core (P-cores: 0-7)"));
+    assert_non_null(strstr(out, "--pin"));
+    json_t *pmu = json_object_get(json_object_get(j, "machine"), "pmu");
+    assert_true(json_is_true(json_object_get(pmu, "hybrid")));
+    assert_string_equal(json_string_value(json_object_get(pmu, "name")), "cpu_core");
+    assert_string_equal(json_string_value(json_object_get(pmu, "kernel_pmus")), "cpu_atom cpu_core");
+    json_decref(j);
+    free(out);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void bad_arguments_exit_2(void **state)
 {
     (void)state;
@@ -288,6 +333,7 @@ int main(void)
         cmocka_unit_test(bracketed_choice),
         cmocka_unit_test(list_events_says_what_counts),
         cmocka_unit_test(list_json_has_all_sections),
+        cmocka_unit_test(env_explains_hybrid),
         cmocka_unit_test(bad_arguments_exit_2),
         cmocka_unit_test(help_exits_0),
     };
