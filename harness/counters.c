@@ -132,7 +132,10 @@ static void open_slot(ab_counter_set *cs, size_t i, pid_t pid, bool enable_on_ex
     }
     s->fd = fd;
     s->leader_fd = leader;
-    if (enc.hybrid_core)
+    if (s->v.user_only)
+        snprintf(s->v.detail, sizeof s->v.detail,
+                 "kernel-mode counting refused (perf_event_paranoid); user space only");
+    else if (enc.hybrid_core)
         snprintf(s->v.detail, sizeof s->v.detail,
                  "hybrid CPU: counts only while on a P-core (cpu_core); pin to a cpu_core CPU for full coverage");
     return;
@@ -199,7 +202,11 @@ static void read_slot(ab_counter_slot *s, ab_counter_value *out)
     out->enabled_ns = r.time_enabled;
     out->running_ns = r.time_running;
     ab_counter_scale(out);
-    if (out->status == AB_CTR_NOT_COUNTED)
+    if (out->status == AB_CTR_MULTIPLEXED)
+        snprintf(out->detail, sizeof out->detail,
+                 "on a counter %.1f%% of the enabled time (more events than counters); value scaled by enabled/running",
+                 100.0 * (double)r.time_running / (double)r.time_enabled);
+    else if (out->status == AB_CTR_NOT_COUNTED)
         snprintf(out->detail, sizeof out->detail, "%s",
                  r.time_enabled == 0 ? "opened but never enabled (no measured phase ran)"
                  : "enabled but never scheduled on a counter (all taken, e.g. NMI watchdog or another perf user)");

@@ -513,6 +513,7 @@ static void kernel_refused_falls_back_to_user_only(void **state)
     waitpid(pid, &st, 0);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     assert_true(v.user_only);
+    assert_non_null(strstr(v.detail, "user space only"));
     assert_true(v.has_value);
     assert_true(v.value >= TOUCH_PAGES && v.value <= TOUCH_PAGES + REGION_SLACK);
 }
