@@ -26,11 +26,9 @@ static uintptr_t first_pool(const ab_pymalloc *pm, const pm_arena *ao)
 void ab_pymalloc_debug_stats_get(const ab_pymalloc *pm, ab_pymalloc_debug_stats *out)
 {
     memset(out, 0, sizeof *out);
-    int64_t narenas = 0;
     for (unsigned i = 0; i < pm->maxarenas; i++) {
         const pm_arena *ao = &pm->arenas[i];
         if (ao->address == 0) continue;
-        narenas++;
         out->unused_pools += ao->nfreepools;
         if (ao->address & (pm->pool_size - 1)) out->bytes_lost_alignment += (int64_t)pm->pool_size;
         for (uintptr_t base = first_pool(pm, ao); base < (uintptr_t)ao->pool_address;
@@ -59,7 +57,6 @@ void ab_pymalloc_debug_stats_get(const ab_pymalloc *pm, ab_pymalloc_debug_stats 
     out->total = out->bytes_in_allocated_blocks + out->bytes_in_available_blocks
                  + out->unused_pools * (int64_t)pm->pool_size + out->bytes_lost_pool_headers
                  + out->bytes_lost_quantization + out->bytes_lost_alignment;
-    (void)narenas;
     out->radix_mid_nodes = pm->radix_mid_count;
     out->radix_bot_nodes = pm->radix_bot_count;
     out->system_allocs = pm->system_allocs;
