@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "harness/commands.h"
 #include "harness/validate_trace.h"
+#include "allocators/variant.h"
 #include "tests/testutil.h"
 #include "workloads/replay.h"
 #include "workloads/trace_format.h"
@@ -546,6 +547,86 @@ static void fuzz_reader_over_corpus(void **state)
     for (size_t i = 0; i < n; i++) free(files[i].data);
 }
 
+/* Cross-check (issue 7): the seed's bench_obmalloc.py, captured and
+ * replayed, against the hand-written C equivalent, on the 4k preset.  Three
+ * counts of arenas mapped during the benchmark must agree within 5%: the
+ * traced interpreter's (exit - install "arenas allocated total"), the
+ * replay's (total at the end minus the arenas the prefill mapped) and the C
+ * workload's (it starts from an empty allocator). */
+#define CROSSCHECK_WORKLOAD "arena_pressure"
+#define CROSSCHECK_TOLERANCE 0.05
+
+typedef struct xc_snap {
+    const ab_allocator *a;
+    ab_alloc_stats begin, end;
+} xc_snap;
+
+static void xc_begin(void *h) { xc_snap *s = h; s->a->stats(s->a->self, &s->begin); }
+static void xc_end(void *h) { xc_snap *s = h; s->a->stats(s->a->self, &s->end); }
+
+/* Run in a child: 4k preset, either the replay of t or the named C workload. */
+static xc_snap xc_run(const ab_trace *t, const ab_workload *w, double scale)
+{
+    xc_snap s;
+    memset(&s, 0, sizeof s);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[256];
+        ab_variant v;
+        ab_allocator a;
+        int rc = -1;
+        if (!ab_variant_parse("4k", &v, err, sizeof err) && !ab_variant_open(&v, &a, err, sizeof err)) {
+            s.a = &a;
+            ab_wl_ctx ctx = {.alloc = &a, .scale = scale, .seed = 1, .param = NULL,
+                             .phase_begin = xc_begin, .phase_end = xc_end, .hook = &s};
+            rc = t ? ab_replay_run(t, &ctx, NULL) : w->run(&ctx);
+            s.a = NULL;
+        }
+        if (rc) s.end.arenas_allocated_total = -1;
+        _exit(write(fds[1], &s, sizeof s) == (ssize_t)sizeof s ? 0 : 1);
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], &s, sizeof s), (ssize_t)sizeof s);
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+    assert_true(s.end.arenas_allocated_total >= 0);
+    return s;
+}
+
+static void bench_obmalloc_trace_agrees_with_c_workload(void **state)
+{
+    (void)state;
+    char script[512], trace[300], cmd[1400], err[512];
+    snprintf(script, sizeof script, "%s/workloads/python/bench_obmalloc.py", source_dir());
+    const ab_workload *w = ab_workload_find(CROSSCHECK_WORKLOAD);
+    if (access(script, R_OK) || !w) {
+        fprintf(stderr, "skipping: the bench_obmalloc workloads (workloads/python, %s) are not built in\n",
+                CROSSCHECK_WORKLOAD);
+        skip();
+    }
+    const double scale = ab_test_is_asan() ? 0.05 : 0.1;
+    snprintf(trace, sizeof trace, "%s/xc.trace", tmpdir);
+    snprintf(cmd, sizeof cmd, "PYTHONPATH=%s/build/arenatrace %s -m arenatrace --quiet %s %s %s --scale %g >%s/xc.out 2>&1",
+             source_dir(), AB_PYTHON, trace, script, CROSSCHECK_WORKLOAD, scale, tmpdir);
+    assert_int_equal(system(cmd), 0);
+    ab_trace t;
+    if (ab_trace_load(trace, &t, err, sizeof err)) fail_msg("%s", err);
+    int64_t traced = t.exit.fixed[AB_TS_ARENAS_TOTAL] - t.install.fixed[AB_TS_ARENAS_TOTAL];
+    xc_snap r = xc_run(&t, NULL, 1.0);
+    int64_t replayed = r.end.arenas_allocated_total - r.begin.arenas_allocated_total;
+    xc_snap c = xc_run(NULL, w, scale);
+    int64_t written = c.end.arenas_allocated_total;
+    fprintf(stderr, "%s at scale %g, arenas mapped: traced %lld, replay %lld, C workload %lld\n",
+            CROSSCHECK_WORKLOAD, scale, (long long)traced, (long long)replayed, (long long)written);
+    assert_true(traced > 20);
+    assert_true(llabs(replayed - traced) <= CROSSCHECK_TOLERANCE * (double)traced);
+    assert_true(llabs(written - traced) <= CROSSCHECK_TOLERANCE * (double)traced);
+    ab_trace_free(&t);
+}
+
 static void missing_file_is_a_usage_error(void **state)
 {
     (void)state;
@@ -565,6 +646,7 @@ int main(void)
         cmocka_unit_test(capture_module_and_replay_on_real_pymalloc),
         cmocka_unit_test(capture_by_environment_variable),
         cmocka_unit_test(truncated_trace_is_a_clear_error),
+        cmocka_unit_test(bench_obmalloc_trace_agrees_with_c_workload),
     };
     return cmocka_run_group_tests_name("trace", tests, make_tmpdir, remove_tmpdir);
 }
