@@ -20,11 +20,12 @@
  * address space before its first arena and again before the baseline: it
  * probes where the next arena-sized mmap would land and, if that address is
  * not at the wanted offset from a pool boundary, maps a PROT_NONE guard of
- * exactly the difference just above it (top-down mmap places the next
- * mapping right below).  Later arenas are then mapped adjacent to each other
- * (every mapping in the sequence is a whole number of arenas; glibc is told
- * to keep its large blocks off mmap) so all of them share the offset.  Both
- * offsets are tested: 4 KiB (what CPython usually gets: 63 pools) and 0.
+ * exactly the difference at the top of that hole (MAP_FIXED_NOREPLACE), so
+ * the next mapping lands that much lower.  Later arenas are then mapped
+ * adjacent to each other (every mapping in the sequence is a whole number of
+ * arenas; glibc is told to keep its large blocks off mmap), so all of them
+ * share the offset.  Both offsets are tested: 4 KiB (what CPython usually
+ * gets: 63 pools per arena) and 0 (64 pools).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,7 +97,7 @@ static uint64_t splitmix64(uint64_t *state)
 
 static size_t scaled(size_t n)
 {
-    return ab_test_is_asan() ? n / 4 : n;
+    return ab_test_is_asan() ? n / 2 : n;
 }
 
 /* ---- reading each side's statistics -------------------------------------- */
@@ -178,10 +179,19 @@ static bool steer_next_arena(size_t want_offset)
         size_t off = (uintptr_t)probe % POOL_SIZE;
         if (off == want_offset)
             return true;
+        /* The probe landed at the top of the highest hole that fits an
+         * arena; shrink that hole from the top by exactly the difference,
+         * so the next arena lands `guard` bytes lower.  Kept mapped until
+         * the child exits. */
         size_t guard = (off + POOL_SIZE - want_offset) % POOL_SIZE;
-        /* Deliberately kept until the child exits. */
-        if (mmap(NULL, guard, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+        char *at = (char *)probe + ARENA_SIZE - guard;
+        void *g = mmap(at, guard, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+                       -1, 0);
+        if (g != at) {
+            if (g != MAP_FAILED)
+                munmap(g, guard);   /* pre-4.17 kernel: the hint was not honoured */
             return false;
+        }
     }
     return false;
 }
