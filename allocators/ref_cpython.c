@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "allocators/hugecover.h"
 #include "allocators/ref_cpython.h"
 #include "allocators/ref_internal.h"
 
@@ -38,11 +39,6 @@ typedef struct py_arena_allocator {
     void *(*alloc)(void *ctx, size_t size);
     void (*free)(void *ctx, void *ptr, size_t size);
 } py_arena_allocator;
-
-typedef struct arena_range {
-    void *base;
-    size_t size;
-} arena_range;
 
 typedef struct cpython_binding {
     bool attempted;
@@ -59,7 +55,7 @@ typedef struct cpython_binding {
     int64_t munmap_calls;
     int64_t arenas_mapped;
     int64_t bytes_mapped;
-    arena_range *ranges;                  /* currently mapped arenas, unordered */
+    ab_addr_range *ranges;                /* currently mapped arenas, any order */
     size_t nranges, ranges_cap;
     ab_arena_event_fn hook;
     void *hook_arg;
@@ -78,19 +74,19 @@ static void remember_range(cpython_binding *b, void *base, size_t size)
 {
     if (b->nranges == b->ranges_cap) {
         size_t cap = b->ranges_cap ? 2 * b->ranges_cap : 64;
-        arena_range *grown = realloc(b->ranges, cap * sizeof *grown);
+        ab_addr_range *grown = realloc(b->ranges, cap * sizeof *grown);
         if (!grown)
             return;   /* only coverage bookkeeping is lost, never an arena */
         b->ranges = grown;
         b->ranges_cap = cap;
     }
-    b->ranges[b->nranges++] = (arena_range){base, size};
+    b->ranges[b->nranges++] = (ab_addr_range){(uintptr_t)base, size};
 }
 
 static void forget_range(cpython_binding *b, void *base)
 {
     for (size_t i = 0; i < b->nranges; i++) {
-        if (b->ranges[i].base == base) {
+        if (b->ranges[i].start == (uintptr_t)base) {
             b->ranges[i] = b->ranges[--b->nranges];
             return;
         }
@@ -266,7 +262,10 @@ static void cpy_stats(void *self, ab_alloc_stats *out)
     out->hugetlb_fallbacks = 0;
     out->hugetlb_skipped = 0;
     out->arena_bytes_mapped = r->b->bytes_mapped;
-    /* hugepage_bytes stays unknown until the smaps coverage helper exists. */
+    /* 3.11 never advises MADV_HUGEPAGE, but THP=always would still back
+     * arenas with huge pages: measure, do not assume. */
+    int64_t huge = ab_hugecover_bytes(r->b->ranges, r->b->nranges);
+    out->hugepage_bytes = huge >= 0 ? huge : AB_STAT_UNKNOWN;
 }
 
 static void cpy_set_arena_hook(void *self, ab_arena_event_fn fn, void *arg)

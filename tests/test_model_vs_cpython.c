@@ -45,12 +45,7 @@
 #include "allocators/reference.h"
 #include "allocators/ref_cpython.h"
 #include "allocators/variant.h"
-#if __has_include("allocators/pymalloc.h")
 #include "allocators/pymalloc.h"
-#define HAVE_MODEL 1
-#else
-#define HAVE_MODEL 0
-#endif
 
 #define NCLASSES 32                       /* 512 / 16 on 64-bit CPython */
 #define ARENA_SIZE ((size_t)1 << 20)      /* CPython 3.10+ on 64-bit, and the 4k preset */
@@ -129,7 +124,6 @@ static void read_stats(side *s, snapshot *out)
         }
         return;
     }
-#if HAVE_MODEL
     ab_pymalloc *pm = ab_pymalloc_from_allocator(&s->a);
     CHILD_CHECK(pm != NULL);
     ab_pymalloc_debug_stats d;
@@ -148,7 +142,6 @@ static void read_stats(side *s, snapshot *out)
         out->class_pools[c] = d.classes[c].pools;
         out->class_blocks[c] = d.classes[c].blocks_in_use;
     }
-#endif
 }
 
 /* Record a checkpoint as the delta from the baseline. */
@@ -456,13 +449,9 @@ typedef struct sequence_case {
     size_t nslots;
 } sequence_case;
 
-static void skip_without_both(void)
+static void skip_without_cpython(void)
 {
     char why[512];
-    if (!HAVE_MODEL) {
-        printf("[  SKIP    ] the pymalloc model (allocators/pymalloc.h) is not in this tree yet\n");
-        skip();
-    }
     if (!ab_ref_available("cpython", why, sizeof why)) {
         printf("[  SKIP    ] cpython unavailable: %s\n", why);
         skip();
@@ -472,7 +461,7 @@ static void skip_without_both(void)
 static void agreement(void **state)
 {
     const sequence_case *sc = *state;
-    skip_without_both();
+    skip_without_cpython();
     static const size_t offsets[] = {4096, 0};
     for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; o++) {
         side m, c;
@@ -589,7 +578,7 @@ static placement *run_placement(side_kind kind, size_t *n)
 static void block_placement_agrees(void **state)
 {
     (void)state;
-    skip_without_both();
+    skip_without_cpython();
     size_t nm, nc;
     placement *m = run_placement(SIDE_MODEL, &nm);
     placement *c = run_placement(SIDE_CPYTHON, &nc);

@@ -465,6 +465,8 @@ static void cpython_arenas_and_hook(const char *name)
     CHILD_CHECK(after.arenas_highwater == mid.arenas_current);
     CHILD_CHECK(log.current_consistent && log.last_current == after.arenas_current);
     CHILD_CHECK(after.arena_bytes_mapped == after.arena_size);
+    /* Known (smaps was read) and never more than what is mapped. */
+    CHILD_CHECK(after.hugepage_bytes >= 0 && after.hugepage_bytes <= after.arena_bytes_mapped);
     CHILD_CHECK(!address_mapped(p[0]) || !address_mapped(p[N - 1]));
     free(p);
 
