@@ -39,13 +39,16 @@
 #define MB_CHILD_TIMEOUT_S 300
 #define MB_REFERENCE "cpython"
 
+/* Each sample is timed on two clocks; the table and ratios use CPU time. */
+enum { MB_CPU, MB_WALL, MB_CLOCKS };
+
 typedef struct mb_variant {
     char spec[AB_VARIANT_NAME_MAX];
     bool is_ref;
     ab_variant parsed;
     bool available;
     char note[512];                     /* why unavailable, or a caveat */
-    double samples[AB_MB_KINDS][MB_MAX_REPS];
+    double samples[AB_MB_KINDS][MB_CLOCKS][MB_MAX_REPS];
     int nsamples[AB_MB_KINDS];
     char failure[512];                  /* first failed sample, if any */
 } mb_variant;
@@ -64,7 +67,7 @@ typedef struct mb_options {
 /* What a child sends back through its pipe. */
 typedef struct mb_child_result {
     int ok;
-    double ns_per_op;
+    ab_mb_timing timing;
     char err[400];
 } mb_child_result;
 
@@ -78,7 +81,8 @@ static void usage(FILE *f)
             "\n"
             "ns per malloc/free pair and per malloc+touch+free for every variant, each sample\n"
             "in a freshly forked child, variants interleaved across reps; median, min and the\n"
-            "ratio of the median to the real CPython allocator (`cpython`).\n"
+            "ratio of the median to the real CPython allocator (`cpython`).  Times are the\n"
+            "measuring thread's CPU time (wall time is in the JSON too).\n"
             "\n"
             "  --variants LIST  comma-separated variants (default\n"
             "                   " MB_DEFAULT_VARIANTS ")\n"
@@ -266,8 +270,7 @@ static void child_measure(const mb_variant *v, const ab_mb_pattern *pat, ab_mb_k
     ab_allocator a;
     alarm(MB_CHILD_TIMEOUT_S);
     if (open_variant(v, &a, res.err, sizeof res.err) == 0) {
-        res.ns_per_op = ab_mb_measure(&a, pat, kind, ops, res.err, sizeof res.err);
-        res.ok = res.ns_per_op >= 0;
+        res.ok = ab_mb_measure(&a, pat, kind, ops, &res.timing, res.err, sizeof res.err) == 0;
         a.destroy(a.self);
     }
     ssize_t w = write(fd, &res, sizeof res);
@@ -315,7 +318,9 @@ static bool run_sample(mb_variant *v, const ab_mb_pattern *pat, ab_mb_kind kind,
         snprintf(v->failure, sizeof v->failure, "%s", res.err);
         return false;
     }
-    v->samples[kind][v->nsamples[kind]++] = res.ns_per_op;
+    v->samples[kind][MB_CPU][v->nsamples[kind]] = res.timing.cpu_ns;
+    v->samples[kind][MB_WALL][v->nsamples[kind]] = res.timing.wall_ns;
+    v->nsamples[kind]++;
     return true;
 }
 
@@ -325,18 +330,24 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median and min of a variant's samples of one kind; false if none. */
-static bool summarize(const mb_variant *v, ab_mb_kind kind, double *median, double *min)
+/* Median and min of a variant's samples of one kind on one clock; false if
+ * there are none. */
+static bool summarize_clock(const mb_variant *v, ab_mb_kind kind, int clock, double *median, double *min)
 {
     int n = v->nsamples[kind];
     if (n == 0)
         return false;
     double sorted[MB_MAX_REPS];
-    memcpy(sorted, v->samples[kind], (size_t)n * sizeof *sorted);
+    memcpy(sorted, v->samples[kind][clock], (size_t)n * sizeof *sorted);
     qsort(sorted, (size_t)n, sizeof *sorted, compare_double);
     *median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     *min = sorted[0];
     return true;
+}
+
+static bool summarize(const mb_variant *v, ab_mb_kind kind, double *median, double *min)
+{
+    return summarize_clock(v, kind, MB_CPU, median, min);
 }
 
 static const mb_variant *find_reference(const mb_variant *vars, int n)
@@ -365,7 +376,8 @@ static void print_table(const mb_variant *vars, int n, const mb_options *o)
     char sizes[256];
     describe_sizes(o, sizes, sizeof sizes);
     printf("microbench: batches of %zu live blocks (%s), %" PRIu64 " ops x %d reps per variant and\n"
-           "measurement, each sample in a fresh child; ratio = median / median of %s\n\n",
+           "measurement, each sample in a fresh child; thread CPU ns per op; ratio = median / median\n"
+           "of %s\n\n",
            o->batch, sizes, o->ops, o->reps, MB_REFERENCE);
     printf("%-22s %9s %9s %7s   %9s %9s %7s\n", "variant", "pair ns", "min", "ratio", "touch ns", "min",
            "ratio");
@@ -407,14 +419,14 @@ static void print_table(const mb_variant *vars, int n, const mb_options *o)
     }
 }
 
-static json_t *samples_json(const mb_variant *v, ab_mb_kind kind)
+static json_t *samples_json(const mb_variant *v, ab_mb_kind kind, int clock)
 {
     double med, min;
-    if (!summarize(v, kind, &med, &min))
+    if (!summarize_clock(v, kind, clock, &med, &min))
         return json_null();
     json_t *arr = json_array();
     for (int i = 0; i < v->nsamples[kind]; i++)
-        json_array_append_new(arr, json_real(v->samples[kind][i]));
+        json_array_append_new(arr, json_real(v->samples[kind][clock][i]));
     return json_pack("{s:o, s:f, s:f}", "samples", arr, "median", med, "min", min);
 }
 
@@ -453,10 +465,12 @@ static json_t *results_json(const mb_variant *vars, int n, const mb_options *o, 
         }
         json_array_append_new(
             results,
-            json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:o, s:o, s:o}", "variant", v->spec, "variant_spec", spec,
-                      "available", v->available, "note", v->note[0] ? v->note : NULL, "failure",
-                      v->failure[0] ? v->failure : NULL, "pair_ns", samples_json(v, AB_MB_PAIR), "touch_ns",
-                      samples_json(v, AB_MB_TOUCH), "ratio_to_cpython", ratio));
+            json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:o, s:o, s:o, s:o, s:o}", "variant", v->spec, "variant_spec",
+                      spec, "available", v->available, "note", v->note[0] ? v->note : NULL, "failure",
+                      v->failure[0] ? v->failure : NULL, "pair_ns", samples_json(v, AB_MB_PAIR, MB_CPU),
+                      "touch_ns", samples_json(v, AB_MB_TOUCH, MB_CPU), "pair_wall_ns",
+                      samples_json(v, AB_MB_PAIR, MB_WALL), "touch_wall_ns",
+                      samples_json(v, AB_MB_TOUCH, MB_WALL), "ratio_to_cpython", ratio));
     }
     return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "tool", "arenabench", "kind", "microbench",
                      "schema_version", 1, "machine", ab_machine_json(argc, argv), "config", config, "results",

@@ -36,10 +36,17 @@ int ab_mb_pattern_init(ab_mb_pattern *pat, size_t batch, const size_t *choices, 
                        uint64_t seed);
 void ab_mb_pattern_free(ab_mb_pattern *pat);
 
-/* One untimed warm-up round, then ceil(ops / batch) timed rounds; returns
- * ns per operation (pair, or malloc+touch+free), or a negative value with
- * err set if the allocator returned NULL. */
-double ab_mb_measure(const ab_allocator *a, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops,
-                     char *err, size_t errlen);
+/* ns per operation (pair, or malloc+touch+free) over the timed rounds. */
+typedef struct ab_mb_timing {
+    double cpu_ns;     /* CLOCK_THREAD_CPUTIME_ID: excludes time the thread
+                        * waited for a CPU, so other load on a shared
+                        * machine inflates it far less than wall time */
+    double wall_ns;    /* CLOCK_MONOTONIC */
+} ab_mb_timing;
+
+/* One untimed warm-up round, then ceil(ops / batch) timed rounds.  0 on
+ * success; -1 with err set if the allocator returned NULL. */
+int ab_mb_measure(const ab_allocator *a, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops,
+                  ab_mb_timing *out, char *err, size_t errlen);
 
 #endif

@@ -56,10 +56,10 @@ void ab_mb_pattern_free(ab_mb_pattern *pat)
     pat->free_order = NULL;
 }
 
-static int64_t now_ns(void)
+static int64_t now_ns(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -88,8 +88,8 @@ static bool run_round(const ab_allocator *a, const ab_mb_pattern *pat, void **li
     return true;
 }
 
-double ab_mb_measure(const ab_allocator *a, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops,
-                     char *err, size_t errlen)
+int ab_mb_measure(const ab_allocator *a, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops,
+                  ab_mb_timing *out, char *err, size_t errlen)
 {
     void **live = malloc(pat->batch * sizeof *live);
     if (!live) {
@@ -98,12 +98,12 @@ double ab_mb_measure(const ab_allocator *a, const ab_mb_pattern *pat, ab_mb_kind
     }
     bool touch = kind == AB_MB_TOUCH;
     uint64_t rounds = (ops + pat->batch - 1) / pat->batch;
-    double result = -1;
+    int result = -1;
     if (!run_round(a, pat, live, touch, 0)) {
         snprintf(err, errlen, "%s: malloc returned NULL in warm-up", a->name);
         goto out;
     }
-    int64_t start = now_ns();
+    int64_t wall_start = now_ns(CLOCK_MONOTONIC), cpu_start = now_ns(CLOCK_THREAD_CPUTIME_ID);
     for (uint64_t r = 0; r < rounds; r++) {
         if (!run_round(a, pat, live, touch, (unsigned char)r)) {
             snprintf(err, errlen, "%s: malloc returned NULL in round %llu", a->name,
@@ -111,8 +111,11 @@ double ab_mb_measure(const ab_allocator *a, const ab_mb_pattern *pat, ab_mb_kind
             goto out;
         }
     }
-    int64_t elapsed = now_ns() - start;
-    result = (double)elapsed / (double)(rounds * pat->batch);
+    int64_t cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start, wall = now_ns(CLOCK_MONOTONIC) - wall_start;
+    double nops = (double)(rounds * pat->batch);
+    out->cpu_ns = (double)cpu / nops;
+    out->wall_ns = (double)wall / nops;
+    result = 0;
 out:
     free(live);
     return result;
