@@ -27,7 +27,8 @@ typedef struct glibc_ref {
 static void *glibc_malloc(void *self, size_t n)
 {
     glibc_ref *g = self;
-    g->system_requests += ab_ref_is_system_request(n);
+    if (__builtin_expect(ab_ref_is_system_request(n), 0))
+        g->system_requests++;
     return malloc(n);
 }
 
