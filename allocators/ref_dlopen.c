@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "allocators/ref_internal.h"
+#include "allocators/reference.h"
 
 enum { ENTRY_MALLOC, ENTRY_CALLOC, ENTRY_REALLOC, ENTRY_FREE, ENTRY_COUNT };
 
@@ -115,8 +116,14 @@ bool ab_ref_dl_available(const char *name, char *why, size_t whylen)
         return false;
     }
     dl_ref probe;
-    if (bind_library(lib, &probe, why, whylen) < 0)
+    if (bind_library(lib, &probe, why, whylen) < 0) {
+        /* Say how to fix the one failure a stock machine hits. */
+        if (strstr(why, "static TLS") && strlen(why) + 1 < whylen)
+            snprintf(why + strlen(why), whylen - strlen(why),
+                     " (start the process with GLIBC_TUNABLES=" AB_REF_STATIC_TLS_TUNABLE
+                     "; `arenabench microbench` does so itself)");
         return false;
+    }
     if (whylen)
         why[0] = 0;
     return true;

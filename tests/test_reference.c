@@ -205,6 +205,20 @@ static void missing_libpython_reports_reason(const char *name)
 }
 
 #define PROBE_MISSING_LIBPYTHON "--probe-missing-libpython"
+#define PROBE_JEMALLOC_NO_TLS "--probe-jemalloc-without-static-tls"
+
+/* Without the static-TLS surplus, jemalloc is unavailable and the reason
+ * names the fix (or, on a machine whose glibc reserves enough, it loads). */
+static void jemalloc_without_tls_reports_fix(const char *name)
+{
+    char why[1024];
+    if (ab_ref_available(name, why, sizeof why))
+        return;
+    fprintf(stderr, "jemalloc without tunable: %s\n", why);
+    CHILD_CHECK(strstr(why, "libjemalloc") != NULL);
+    if (strstr(why, "static TLS"))
+        CHILD_CHECK(strstr(why, "GLIBC_TUNABLES=" AB_REF_STATIC_TLS_TUNABLE) != NULL);
+}
 
 /* The binding is made once per process (the parent made it while checking
  * availability), so the missing-library case needs a fresh process: re-run
@@ -218,6 +232,10 @@ static void unavailable_is_reported(void **state)
     assert_true(len > 0);
     self[len] = 0;
     snprintf(cmd, sizeof cmd, "'%s' " PROBE_MISSING_LIBPYTHON, self);
+    assert_int_equal(system(cmd), 0);
+    /* A process started without the tunable (and told not to re-exec). */
+    snprintf(cmd, sizeof cmd, "env -u GLIBC_TUNABLES " AB_REF_STATIC_TLS_ENV "=1 '%s' " PROBE_JEMALLOC_NO_TLS,
+             self);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -494,6 +512,10 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], PROBE_MISSING_LIBPYTHON)) {
         missing_libpython_reports_reason("cpython");
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], PROBE_JEMALLOC_NO_TLS)) {
+        jemalloc_without_tls_reports_fix("jemalloc");
         return 0;
     }
     /* jemalloc needs a larger static-TLS surplus to be dlopen'ed. */
