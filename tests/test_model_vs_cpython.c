@@ -142,6 +142,26 @@ static void read_stats(side *s, snapshot *out)
         out->class_pools[c] = d.classes[c].pools;
         out->class_blocks[c] = d.classes[c].blocks_in_use;
     }
+    /* The model also prints _PyObject_DebugMallocStats' layout: the cpython
+     * parser must read back exactly the figures it printed. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHILD_CHECK(f != NULL);
+    ab_pymalloc_print_debug_stats(pm, f);
+    fclose(f);
+    ab_cpy_mallocstats m;
+    char err[256];
+    if (ab_cpy_parse_mallocstats(text, &m, err, sizeof err) < 0) {
+        fprintf(stderr, "model printout does not parse: %s\n%s", err, text);
+        _exit(1);
+    }
+    free(text);
+    CHILD_CHECK(m.arenas_allocated_total == out->arenas_total && m.arenas_current == out->arenas_current);
+    CHILD_CHECK(m.arenas_highwater == out->arenas_highwater && m.unused_pools == out->unused_pools);
+    CHILD_CHECK(m.bytes_lost_alignment == out->lost_alignment);
+    for (int c = 0; c < NCLASSES; c++)
+        CHILD_CHECK(ab_cpy_class_blocks(&m, c) == out->class_blocks[c]);
 }
 
 /* Record a checkpoint as the delta from the baseline. */
