@@ -84,7 +84,7 @@ int ab_cpy_parse_mallocstats(const char *text, ab_cpy_mallocstats *out, char *er
     bool seen[NLABELLED] = {false};
     bool seen_threshold = false, seen_arena_line = false, seen_pool_line = false, seen_total = false;
     bool in_table = false;
-    int64_t narenas_line = 0, npools_line = 0;
+    int64_t narenas_line = 0;
 
     for (const char *line = text; line && *line;) {
         const char *end = strchr(line, '\n');
@@ -132,7 +132,6 @@ int ab_cpy_parse_mallocstats(const char *text, ab_cpy_mallocstats *out, char *er
                 snprintf(err, errlen, "unparsable unused-pools line");
                 return -1;
             }
-            npools_line = n;
             out->unused_pools = n;
             out->pool_size = size;
             seen_pool_line = true;
@@ -181,7 +180,6 @@ int ab_cpy_parse_mallocstats(const char *text, ab_cpy_mallocstats *out, char *er
                  out->arenas_current, narenas_line);
         return -1;
     }
-    (void)npools_line;
     return 0;
 }
 

@@ -496,6 +496,8 @@ static void prepare_static_tls(int argc, char **argv, const mb_variant *vars, in
     free(full);
 }
 
+static int run_microbench(int argc, char **argv, const mb_options *opts, mb_variant *vars);
+
 int cmd_microbench(int argc, char **argv)
 {
     mb_options o;
@@ -504,7 +506,19 @@ int cmd_microbench(int argc, char **argv)
         return AB_EXIT_OK;   /* --help */
     if (rc)
         return rc;
-    static mb_variant vars[MB_MAX_VARIANTS];
+    mb_variant *vars = calloc(MB_MAX_VARIANTS, sizeof *vars);
+    if (!vars) {
+        fprintf(stderr, "arenabench microbench: out of memory\n");
+        return AB_EXIT_FAIL;
+    }
+    int rc_run = run_microbench(argc, argv, &o, vars);
+    free(vars);
+    return rc_run;
+}
+
+static int run_microbench(int argc, char **argv, const mb_options *opts, mb_variant *vars)
+{
+    mb_options o = *opts;
     int n = parse_variants(o.variants, vars);
     if (n < 0)
         return AB_EXIT_USAGE;
