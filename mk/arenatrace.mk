@@ -35,3 +35,14 @@ $(ARENATRACE_DIR)/sitecustomize.py: harness/arenatrace/sitecustomize.py
 
 .PHONY: arenatrace
 arenatrace: $(ARENATRACE_TARGETS)
+
+# Optional libFuzzer target (clang only; not part of `all` or `test`).
+FUZZ_CC ?= clang
+.PHONY: fuzz-trace
+fuzz-trace: $(BUILD)/fuzz/trace_fuzzer
+$(BUILD)/fuzz/trace_fuzzer: harness/arenatrace/fuzz_trace.c workloads/trace_format.c workloads/replay.c \
+                            workloads/trace_format.h workloads/replay.h
+	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz-trace needs clang (apt-get install clang)"; exit 2; }
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -I. -D_GNU_SOURCE -g -O1 -std=c11 $(WARN) -fsanitize=fuzzer,address,undefined \
+	    harness/arenatrace/fuzz_trace.c workloads/trace_format.c workloads/replay.c -o $@

@@ -149,11 +149,19 @@ static int stream(const ab_trace *t, ab_wl_ctx *ctx, live_block *ids, ab_replay_
             continue;
         }
         if (r.op == AB_TRACE_OP_STATS) continue;
+        live_block *b = &ids[r.id];
         if (r.domain == AB_TRACE_DOMAIN_RAW) {
+            /* Raw blocks are not replayed.  A valid CPython trace never mixes
+             * domains on one block, but a damaged one may free a replayed
+             * block through raw: release it so the id's next birth finds
+             * its slot empty. */
+            if (r.op == AB_TRACE_OP_FREE && b->p) {
+                ctx->alloc->free(ctx->alloc->self, b->p);
+                *b = (live_block){NULL, 0};
+            }
             c->raw_skipped++;
             continue;
         }
-        live_block *b = &ids[r.id];
         void *p;
         switch (r.op) {
         case AB_TRACE_OP_MALLOC:
