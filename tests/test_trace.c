@@ -503,7 +503,7 @@ static void fuzz_reader_over_corpus(void **state)
     corpus_file files[64];
     size_t n = load_corpus(files, 64);
     assert_true(n >= 1);
-    const unsigned cases = ab_test_is_asan() ? 6000 : 40000;
+    const unsigned cases = ab_test_is_asan() ? 15000 : 50000;
     uint64_t rng = 0x7a11ce5eedULL;
     unsigned accepted = 0, rejected = 0;
     for (unsigned c = 0; c < cases; c++) {
