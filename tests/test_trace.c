@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,9 +92,14 @@ static void capture(const char *trace, bool by_env)
     char script[256], cmd[1024];
     snprintf(script, sizeof script, "%s/script.py", tmpdir);
     write_file(script, script_text, strlen(script_text));
-    char so[512];
-    snprintf(so, sizeof so, "%s/build/arenatrace/arenatrace/__init__.py", source_dir());
-    assert_return_code(access(so, R_OK), 0);   /* the build must have produced the extension */
+    /* The build must have produced the extension and its Python glue. */
+    char pattern[512];
+    snprintf(pattern, sizeof pattern, "%s/build/arenatrace/arenatrace/_capture*.so", source_dir());
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) != 0) fail_msg("no %s: run make (mk/arenatrace.mk)", pattern);
+    globfree(&g);
+    snprintf(pattern, sizeof pattern, "%s/build/arenatrace/arenatrace/__main__.py", source_dir());
+    assert_return_code(access(pattern, R_OK), 0);
     if (by_env)
         snprintf(cmd, sizeof cmd, "cd %s && ARENATRACE=%s PYTHONPATH=%s/build/arenatrace %s %s hello >%s/out 2>&1",
                  tmpdir, trace, source_dir(), AB_PYTHON, script, tmpdir);
