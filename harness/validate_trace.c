@@ -254,7 +254,7 @@ int ab_validate_trace(const char *path, FILE *out)
     if (events)
         fprintf(out, "arena events while tracing: %" PRIu64 " mapped, %" PRIu64
                 " unmapped (exit stats say %" PRId64 " more allocated)\n",
-                t.n_op[AB_TRACE_OP_ARENA_ALLOC], t.n_op[AB_TRACE_OP_ARENA_FREE],
+                t.arenas_mapped, t.arenas_unmapped,
                 ex[AB_TS_ARENAS_TOTAL] - in[AB_TS_ARENAS_TOTAL]);
     fprintf(out, "replayed: %" PRIu64 " malloc, %" PRIu64 " calloc, %" PRIu64 " realloc, %" PRIu64
             " free; checksum %016" PRIx64 "\n",

@@ -219,6 +219,13 @@ bad_value:
     return -1;
 }
 
+/* Whether an arena-allocator event of this size is a pymalloc arena (the
+ * install snapshot gives the arena size; without it, count everything). */
+static bool is_arena(const ab_trace *t, uint64_t size)
+{
+    return !t->install.present || size == (uint64_t)t->install.fixed[AB_TS_ARENA_SIZE];
+}
+
 typedef struct id_table {
     unsigned char *live;         /* 1 = id names a live block */
     uint64_t cap, next_new, n_live;
@@ -331,10 +338,14 @@ static int validate(ab_trace *t, char *err, size_t errlen)
             }
             break;
         case AB_TRACE_OP_ARENA_ALLOC:
+            if (!is_arena(t, r.size)) break;
+            t->arenas_mapped++;
             if (++arenas_delta > t->arenas_peak_delta) t->arenas_peak_delta = arenas_delta;
             break;
         case AB_TRACE_OP_ARENA_FREE:
+            if (!is_arena(t, r.size)) break;
             /* Unmapping pre-hook arenas drives the delta below zero. */
+            t->arenas_unmapped++;
             arenas_delta--;
             break;
         case AB_TRACE_OP_STATS:

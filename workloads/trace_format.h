@@ -29,8 +29,9 @@
  *     FREE            id
  *     FREE_PREHOOK    -                (free of a block allocated before the hook)
  *     REALLOC_PREHOOK id size          (realloc of such a block: a new id is born)
- *     ARENA_ALLOC     size             (pymalloc mapped an arena)
- *     ARENA_FREE      size             (pymalloc unmapped an arena)
+ *     ARENA_ALLOC     size             (the arena allocator mapped size bytes: an
+ *                                      arena, or in 3.11 a thread data-stack chunk)
+ *     ARENA_FREE      size             (the arena allocator unmapped size bytes)
  *     STATS           tag nfixed fixed[nfixed] nclasses (size pools in_use avail)[nclasses]
  *                     tag AB_TRACE_STATS_INSTALL / _EXIT; fixed fields in
  *                     ab_trace_stats_field order (readers ignore extra ones)
@@ -144,8 +145,11 @@ typedef struct ab_trace {
     uint64_t id_capacity;        /* ids are < this */
     uint64_t n_op[16];           /* records per op code */
     uint64_t n_domain_ops[4];    /* allocation records per domain */
-    int64_t arenas_peak_delta;   /* max over the stream of (ARENA_ALLOC - ARENA_FREE) so far, >= 0 */
-    int64_t arenas_end_delta;    /* ARENA_ALLOC - ARENA_FREE over the whole stream */
+    /* Arena events of the install snapshot's arena size only: CPython 3.11
+     * also takes thread data-stack chunks (16 KiB) from the arena allocator. */
+    uint64_t arenas_mapped, arenas_unmapped;
+    int64_t arenas_peak_delta;   /* max over the stream of (mapped - unmapped) so far, >= 0 */
+    int64_t arenas_end_delta;    /* mapped - unmapped over the whole stream */
     uint64_t live_at_end;        /* traced blocks never freed */
 } ab_trace;
 
