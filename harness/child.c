@@ -216,8 +216,11 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     ab_timeline timeline;
     bool have_timeline = plan->timeline &&
                          ab_timeline_start(&timeline, AB_TIMELINE_CAPACITY, AB_TIMELINE_INTERVAL_MS) == 0;
-    if (have_timeline && alloc.set_arena_hook)
+    if (have_timeline && alloc.set_arena_hook) {
+        /* A freshly opened allocator has no arenas; the hook reports every change. */
+        atomic_store(&timeline.arenas, 0);
         alloc.set_arena_hook(alloc.self, ab_timeline_arena_hook, &timeline);
+    }
 
     phase_state ps;
     memset(&ps, 0, sizeof ps);

@@ -109,7 +109,7 @@ int ab_drive(ab_plan *plan, int argc, char **argv)
         status = AB_EXIT_FAIL;
     }
     if (status != AB_EXIT_FAIL || !plan->quiet)
-        fprintf(stderr, "arenabench %s: %zu samples in %.1f s, results in %s\n", cmd, rec.n_samples,
+        fprintf(stderr, "arenabench %s: %zu samples in %.3f s, results in %s\n", cmd, rec.n_samples,
                 rec.total_wall_s, plan->out);
     if (rec.interrupted) {
         fprintf(stderr, "arenabench %s: interrupted by signal %d; partial results written\n", cmd,

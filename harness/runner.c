@@ -98,7 +98,7 @@ static void classify_exit(ab_sample_record *r, int wstatus)
     if (WIFSIGNALED(wstatus)) {
         r->signal = WTERMSIG(wstatus);
         r->exit_code = -1;
-        if (r->status != AB_SAMPLE_TIMEOUT) {
+        if (r->status == AB_SAMPLE_OK) {
             r->status = AB_SAMPLE_CRASHED;
             snprintf(r->reason, sizeof r->reason, "killed by signal %d (%s)", r->signal,
                      strsignal(r->signal));
