@@ -6,21 +6,26 @@
  *   selftest:touch[:N]  touches N fresh 4 KiB pages (default 1000) inside the
  *                       measured phase: exactly N minor faults, for checking
  *                       the page-fault counters
+ *   selftest:sleep[:MS] sleeps MS milliseconds (default 50) inside the
+ *                       measured phase (timeline ticks, wall time)
  *   selftest:crash      raises SIGSEGV inside the measured phase
  *   selftest:hang       never returns (for the timeout)
  *   selftest:fail       returns an error (a "failed" sample)
  *   selftest:badsum     checksum depends on the variant (a correctness failure)
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include "workloads/families.h"
 
 #define TOUCH_DEFAULT_PAGES 1000
 #define SMALL_PAGE 4096
+#define SLEEP_DEFAULT_MS 50
 
 /*
  * The pages come from a private anonymous mapping of their own, not from the
@@ -60,6 +65,24 @@ static int run_selftest(ab_wl_ctx *ctx)
         }
         return touch_pages(ctx, pages);
     }
+    if (!strncmp(act, "sleep", 5) && (act[5] == 0 || act[5] == ':')) {
+        long ms = act[5] ? strtol(act + 6, NULL, 10) : SLEEP_DEFAULT_MS;
+        ab_wl_begin(ctx);
+        /* The timeline's SIGALRM interrupts nanosleep (never restarted), so
+         * sleep until the deadline rather than for a duration. */
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {}
+        ab_wl_end(ctx);
+        ab_wl_mix(ctx, (uint64_t)ms);
+        return 0;
+    }
     if (!strcmp(act, "crash")) {
         ab_wl_begin(ctx);
         /* Bypass any SIGSEGV handler (ASan's turns the signal into exit(1)),
@@ -85,13 +108,13 @@ static int run_selftest(ab_wl_ctx *ctx)
         for (const char *c = ctx->alloc->name ? ctx->alloc->name : ""; *c; c++) ab_wl_mix(ctx, (unsigned char)*c);
         return 0;
     }
-    snprintf(ctx->error, sizeof ctx->error, "unknown selftest '%s' (empty, touch[:N], crash, hang, fail, badsum)", act);
+    snprintf(ctx->error, sizeof ctx->error, "unknown selftest '%s' (empty, touch[:N], sleep[:MS], crash, hang, fail, badsum)", act);
     return -1;
 }
 
 static const ab_workload selftest = {
     .name = "selftest",
-    .description = "harness self-tests: selftest:empty|touch[:N]|crash|hang|fail|badsum",
+    .description = "harness self-tests: selftest:empty|touch[:N]|sleep[:MS]|crash|hang|fail|badsum",
     .in_default_matrix = false,
     .python_source = NULL,
     .run = run_selftest,
