@@ -102,7 +102,10 @@ int ab_drive(ab_plan *plan, int argc, char **argv)
         fprintf(stderr, "arenabench %s: %s\n", cmd, err);
         status = AB_EXIT_FAIL;
     }
-    if (!plan->quiet) print_summary(plan, doc);
+    if (!plan->quiet) {
+        print_summary(plan, doc);
+        fflush(stdout); /* before the failure list on stderr */
+    }
     if (report_failures(plan, &rec) > 0) status = AB_EXIT_FAIL;
     if (!ab_results_checksums_agree(doc)) {
         report_mismatches(doc);
