@@ -32,7 +32,7 @@ void ab_runner_install_interrupt_handlers(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: poll() must return EINTR at once */
+    sa.sa_flags = 0; /* no SA_RESTART: ppoll() must return EINTR at once */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
@@ -61,12 +61,19 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int ms_until(int64_t deadline_ns)
+/*
+ * SIGINT/SIGTERM/SIGHUP stay blocked while a sample runs and are let in only
+ * inside ppoll(), atomically: a signal that arrives between fork() and the
+ * wait would otherwise run its handler before poll() starts, and poll()
+ * would sleep until the sample's timeout.
+ */
+static int wait_fd(int fd, int64_t deadline_ns, const sigset_t *waitmask)
 {
-    int64_t left = deadline_ns - now_ns();
-    if (left <= 0) return 0;
-    int64_t ms = left / 1000000 + 1;
-    return ms > 1000000000 ? 1000000000 : (int)ms;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int64_t left = deadline_ns == INT64_MAX ? -1 : deadline_ns - now_ns();
+    if (left < 0 && deadline_ns != INT64_MAX) left = 0;
+    struct timespec ts = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
+    return ppoll(&p, 1, left < 0 ? NULL : &ts, waitmask);
 }
 
 /* A growable buffer the parent reuses for every sample's JSON. */
@@ -137,7 +144,7 @@ static void take_child_verdict(ab_sample_record *r, const buffer *b)
 /* ---- run mode ------------------------------------------------------------ */
 
 static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_record *rec,
-                              ab_sample_record *r, buffer *b)
+                              ab_sample_record *r, buffer *b, const sigset_t *waitmask)
 {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -163,8 +170,7 @@ static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_r
     int64_t deadline = t0 + (int64_t)(plan->timeout_s * 1e9);
     b->len = 0;
     for (;;) {
-        struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        int n = poll(&p, 1, ms_until(deadline));
+        int n = wait_fd(fds[0], deadline, waitmask);
         if (n < 0 && errno == EINTR) {
             if (interrupt_signal) {
                 kill_sample(pid);
@@ -258,7 +264,7 @@ static _Noreturn void exec_child(const ab_plan *plan, const ab_plan_variant *pv,
 }
 
 static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_record *rec,
-                            ab_sample_record *r, int sigchld_fd)
+                            ab_sample_record *r, int sigchld_fd, const sigset_t *waitmask)
 {
     const ab_plan_variant *pv = &plan->variants[slot->variant];
     int go[2], errp[2];
@@ -326,8 +332,7 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
             snprintf(r->reason, sizeof r->reason, "interrupted by signal %d", (int)interrupt_signal);
             deadline = INT64_MAX;
         }
-        struct pollfd p = {.fd = sigchld_fd, .events = POLLIN};
-        int n = poll(&p, 1, ms_until(deadline));
+        int n = wait_fd(sigchld_fd, deadline, waitmask);
         if (n > 0) {
             struct signalfd_siginfo si;
             while (read(sigchld_fd, &si, sizeof si) == (ssize_t)sizeof si) {}
@@ -409,18 +414,29 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         fprintf(stderr, "arenabench: cannot create the sample spool: %s\n", strerror(errno));
         return -1;
     }
+    sigset_t intr, waitmask, orig_mask;
+    sigemptyset(&intr);
+    sigaddset(&intr, SIGINT);
+    sigaddset(&intr, SIGTERM);
+    sigaddset(&intr, SIGHUP);
+    sigprocmask(SIG_BLOCK, &intr, &orig_mask);
+    waitmask = orig_mask;
+    sigdelset(&waitmask, SIGINT);
+    sigdelset(&waitmask, SIGTERM);
+    sigdelset(&waitmask, SIGHUP);
     int sigchld_fd = -1;
-    sigset_t chld, old_mask;
+    sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     if (plan->mode == AB_MODE_EXEC) {
         /* SIGCHLD is blocked and read from a signalfd, so a ptrace stop or an
          * exit wakes the parent at once and the wall time is exact. */
-        sigprocmask(SIG_BLOCK, &chld, &old_mask);
+        sigprocmask(SIG_BLOCK, &chld, NULL);
+        sigaddset(&waitmask, SIGCHLD); /* stays blocked: it is read from the signalfd */
         sigchld_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
         if (sigchld_fd < 0) {
             fprintf(stderr, "arenabench: signalfd: %s\n", strerror(errno));
-            sigprocmask(SIG_SETMASK, &old_mask, NULL);
+            sigprocmask(SIG_SETMASK, &orig_mask, NULL);
             return -1;
         }
     }
@@ -428,21 +444,22 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     int64_t started = now_ns();
     buffer b = {0};
     for (size_t i = 0; i < plan->n_slots; i++) {
+        /* Take delivery of an interrupt that arrived while blocked. */
+        sigprocmask(SIG_UNBLOCK, &intr, NULL);
+        sigprocmask(SIG_BLOCK, &intr, NULL);
         if (interrupt_signal) break;
         if (show_progress) progress(plan, i, started);
         ab_sample_record *r = &rec->samples[i];
         r->ran = true;
         r->status = AB_SAMPLE_OK;
         r->exit_code = -1;
-        if (plan->mode == AB_MODE_EXEC) run_exec_sample(plan, &plan->schedule[i], rec, r, sigchld_fd);
-        else run_forked_sample(plan, &plan->schedule[i], rec, r, &b);
+        if (plan->mode == AB_MODE_EXEC) run_exec_sample(plan, &plan->schedule[i], rec, r, sigchld_fd, &waitmask);
+        else run_forked_sample(plan, &plan->schedule[i], rec, r, &b, &waitmask);
     }
     if (show_progress) fprintf(stderr, "\r\033[K");
     free(b.data);
-    if (sigchld_fd >= 0) {
-        close(sigchld_fd);
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
-    }
+    if (sigchld_fd >= 0) close(sigchld_fd);
+    sigprocmask(SIG_SETMASK, &orig_mask, NULL);
     rec->interrupt_signal = interrupt_signal;
     rec->interrupted = interrupt_signal != 0;
     rec->total_wall_s = (now_ns() - started) / 1e9;
