@@ -167,6 +167,24 @@ static void unknown_event_exits_2(void **state)
     expect_usage_error("exec --variant a=true --events page-faults,no-such-event-xyz", "no-such-event-xyz");
 }
 
+static void pymalloc_specs_keep_their_commas(void **state)
+{
+    (void)state;
+    char *argv[] = {"run", "--variants", "pymalloc:pages=thp,arena=2M,reclaim=never,4k", "--variants", "mostfull",
+                    "--workloads", "selftest:empty,selftest:touch:3", "--reps", "2", "--warmup", "0", NULL};
+    ab_plan p;
+    assert_int_equal(ab_plan_parse_run(11, argv, &p), AB_PARSE_OK);
+    assert_int_equal(p.n_variants, 3);
+    assert_string_equal(p.variants[0].name, "pymalloc:pages=thp,arena=2M,reclaim=never");
+    assert_string_equal(p.variants[1].name, "4k");
+    assert_string_equal(p.variants[2].name, "mostfull");
+    assert_int_equal(p.n_workloads, 2);
+    assert_int_equal(p.n_slots, 2 * 3 * 2);
+    assert_true(p.timeout_s >= AB_TIMEOUT_MIN_S);
+    assert_string_equal(p.out, AB_DEFAULT_OUT);
+    ab_plan_free(&p);
+}
+
 static void help_exits_0(void **state)
 {
     (void)state;
@@ -188,6 +206,7 @@ int main(void)
         cmocka_unit_test(numbers_and_words),
         cmocka_unit_test(bad_input_exits_2_and_writes_nothing),
         cmocka_unit_test(unknown_event_exits_2),
+        cmocka_unit_test(pymalloc_specs_keep_their_commas),
         cmocka_unit_test(help_exits_0),
     };
     return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
