@@ -76,6 +76,9 @@ static int wait_fd(int fd, int64_t deadline_ns, const sigset_t *waitmask)
     return ppoll(&p, 1, left < 0 ? NULL : &ts, waitmask);
 }
 
+/* Samples of the default matrix are ~10-100 KB of JSON (mostly timeline). */
+#define AB_SAMPLE_BUFFER_BYTES (1024 * 1024)
+
 /* A growable buffer the parent reuses for every sample's JSON. */
 typedef struct buffer {
     char *data;
@@ -122,14 +125,12 @@ static void spool_json(ab_run_record *rec, ab_sample_record *r, const char *text
     if (fwrite(text, 1, len, rec->spool) == len) r->json_len = len;
 }
 
-/* The child's own verdict (status/reason in its JSON). */
-static void take_child_verdict(ab_sample_record *r, const buffer *b)
+/* The child's own verdict (status/reason in its JSON); NULL: unparseable. */
+static void take_child_verdict(ab_sample_record *r, json_t *s)
 {
-    json_error_t jerr;
-    json_t *s = json_loadb(b->data, b->len, 0, &jerr);
     if (!s) {
         r->status = AB_SAMPLE_FAILED;
-        snprintf(r->reason, sizeof r->reason, "unparseable sample JSON: %s", jerr.text);
+        snprintf(r->reason, sizeof r->reason, "unparseable sample JSON");
         return;
     }
     const char *st = json_string_value(json_object_get(s, "status"));
@@ -138,7 +139,6 @@ static void take_child_verdict(ab_sample_record *r, const buffer *b)
         r->status = AB_SAMPLE_FAILED;
         snprintf(r->reason, sizeof r->reason, "%s", why ? why : "the sample reported failure");
     }
-    json_decref(s);
 }
 
 /* ---- run mode ------------------------------------------------------------ */
@@ -215,7 +215,8 @@ static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_r
         else snprintf(r->reason, sizeof r->reason, "sent no result");
         return;
     }
-    take_child_verdict(r, b);
+    /* Parsed after the schedule (see ab_runner_run), not now: parsing
+     * here would grow the parent's heap, which every later child inherits. */
     spool_json(rec, r, b->data, b->len);
 }
 
@@ -442,7 +443,12 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     }
     bool show_progress = !plan->quiet && isatty(STDERR_FILENO);
     int64_t started = now_ns();
+    /* One buffer, sized and touched up front, for every sample's JSON: the
+     * parent's resident size (which every child starts with) then stays flat
+     * instead of growing with the largest sample so far. */
     buffer b = {0};
+    if (plan->mode == AB_MODE_WORKLOADS && buffer_reserve(&b, AB_SAMPLE_BUFFER_BYTES) == 0)
+        memset(b.data, 0, b.cap);
     for (size_t i = 0; i < plan->n_slots; i++) {
         /* Take delivery of an interrupt that arrived while blocked. */
         sigprocmask(SIG_UNBLOCK, &intr, NULL);
@@ -458,6 +464,13 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     }
     if (show_progress) fprintf(stderr, "\r\033[K");
     free(b.data);
+    if (plan->mode == AB_MODE_WORKLOADS)
+        for (size_t i = 0; i < plan->n_slots; i++)
+            if (rec->samples[i].ran && rec->samples[i].status == AB_SAMPLE_OK) {
+                json_t *s = ab_run_record_sample_json(rec, i);
+                take_child_verdict(&rec->samples[i], s);
+                json_decref(s);
+            }
     if (sigchld_fd >= 0) close(sigchld_fd);
     sigprocmask(SIG_SETMASK, &orig_mask, NULL);
     rec->interrupt_signal = interrupt_signal;
