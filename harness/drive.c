@@ -111,7 +111,7 @@ int ab_drive(ab_plan *plan, int argc, char **argv)
         report_mismatches(doc);
         status = AB_EXIT_FAIL;
     }
-    if (status != AB_EXIT_FAIL || !plan->quiet)
+    if (!plan->quiet)
         fprintf(stderr, "arenabench %s: %zu samples in %.3f s, results in %s\n", cmd, rec.n_samples,
                 rec.total_wall_s, plan->out);
     if (rec.interrupted) {

@@ -435,7 +435,9 @@ static int common_option(ab_plan *p, const char *cmd, int opt, const char *arg,
         p->pin = (int)l;
         return check_pin(cmd, l);
     case OPT_SEED:
-        if (ab_parse_u64(arg, &p->seed)) return usage_error(cmd, "--seed needs an unsigned integer, not '%s'", arg);
+        /* JSON integers are signed 64-bit in jansson: keep the seed representable. */
+        if (ab_parse_u64(arg, &p->seed) || p->seed > (uint64_t)INT64_MAX)
+            return usage_error(cmd, "--seed needs an integer in [0, 2^63), not '%s'", arg);
         return 0;
     case OPT_TIMEOUT:
         if (ab_parse_double(arg, 0.001, 1e7, &d)) return usage_error(cmd, "--timeout needs seconds > 0, not '%s'", arg);
