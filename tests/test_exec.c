@@ -155,6 +155,40 @@ static void counters_follow_the_exec(void **state)
     json_decref(doc);
 }
 
+/* perf stat counts the same thing from outside: the exec'ed program's page
+ * faults from exec to exit.  Both see the same program, so they agree to
+ * within run-to-run variation (ASLR, page cache). */
+static void page_faults_agree_with_perf_stat(void **state)
+{
+    (void)state;
+    size_t n_default;
+    ab_counters_default_events(&n_default);
+    if (n_default == 0) {
+        fprintf(stderr, "SKIP: the counters layer is not merged yet (no default events)\n");
+        skip();
+    }
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "perf stat -x, -e page-faults -- %s -c 'b = bytearray(32 << 20)' 2>&1 >/dev/null", PYTHON);
+    FILE *f = popen(cmd, "r");
+    double perf_pf = -1;
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, ",page-faults,")) perf_pf = strtod(line, NULL);
+    if (f) pclose(f);
+    if (perf_pf <= 0) {
+        fprintf(stderr, "SKIP: perf stat is not usable here\n");
+        skip();
+    }
+    json_t *doc;
+    char args[512];
+    snprintf(args, sizeof args, "--variant big='%s -c \"b = bytearray(32 << 20)\"' --reps 1 --warmup 0 --events page-faults", PYTHON);
+    assert_int_equal(exec_run(args, &doc), 0);
+    double ours = json_number_value(json_object_get(json_object_get(json_array_get(samples_of(doc, "big"), 0), "counters"), "page-faults"));
+    if (ours < perf_pf * 0.9 - 50 || ours > perf_pf * 1.1 + 50)
+        fail_msg("arenabench exec counted %.0f page faults, perf stat %.0f", ours, perf_pf);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +196,7 @@ int main(void)
         cmocka_unit_test(peak_rss_is_the_exec_image),
         cmocka_unit_test(wall_time_and_timeout),
         cmocka_unit_test(counters_follow_the_exec),
+        cmocka_unit_test(page_faults_agree_with_perf_stat),
     };
     return cmocka_run_group_tests_name("exec", tests, setup, teardown);
 }
