@@ -411,6 +411,7 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     rec->n_samples = plan->n_slots;
     rec->samples = calloc(plan->n_slots ? plan->n_slots : 1, sizeof *rec->samples);
     rec->spool = tmpfile();
+    if (rec->spool) fcntl(fileno(rec->spool), F_SETFD, FD_CLOEXEC); /* not for exec'ed commands */
     if (!rec->samples || !rec->spool) {
         fprintf(stderr, "arenabench: cannot create the sample spool: %s\n", strerror(errno));
         return -1;
