@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "allocators/reference.h"
 #include "harness/child.h"
 #include "harness/counters.h"
 #include "harness/runner.h"
@@ -230,6 +231,28 @@ static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_r
  * it is the maximum over the child's whole life, including the forked copy of
  * the driver before execve -- which is why it is not the primary figure.
  */
+/*
+ * The driver re-executes itself with a glibc tunable so jemalloc can be
+ * dlopen'ed (allocators/reference.h).  That is the driver's business, not the
+ * measured command's: give the command the environment the user started
+ * arenabench with.
+ */
+static void undo_driver_environment(void)
+{
+    if (!getenv(AB_REF_STATIC_TLS_ENV)) return;
+    unsetenv(AB_REF_STATIC_TLS_ENV);
+    const char *t = getenv("GLIBC_TUNABLES");
+    if (!t) return;
+    size_t len = strlen(t), tl = strlen(AB_REF_STATIC_TLS_TUNABLE);
+    if (!strcmp(t, AB_REF_STATIC_TLS_TUNABLE)) {
+        unsetenv("GLIBC_TUNABLES");
+    } else if (len > tl && t[len - tl - 1] == ':' && !strcmp(t + len - tl, AB_REF_STATIC_TLS_TUNABLE)) {
+        char *orig = strndup(t, len - tl - 1);
+        if (orig) setenv("GLIBC_TUNABLES", orig, 1);
+        free(orig);
+    }
+}
+
 static _Noreturn void exec_child(const ab_plan *plan, const ab_plan_variant *pv, int go_fd, int err_fd)
 {
     const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGPIPE};
@@ -253,6 +276,7 @@ static _Noreturn void exec_child(const ab_plan *plan, const ab_plan_variant *pv,
             if (null > 2) close(null);
         }
     }
+    undo_driver_environment();
     for (size_t i = 0; i < pv->n_env; i++) putenv(pv->env[i]);
     char go;
     while (read(go_fd, &go, 1) < 0 && errno == EINTR) {}

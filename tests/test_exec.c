@@ -95,6 +95,20 @@ static void env_is_per_variant_and_failures_are_recorded(void **state)
     json_decref(doc);
 }
 
+/* The command sees the user's environment, not the driver's own re-exec
+ * tunables (allocators/reference.h). */
+static void command_gets_the_users_environment(void **state)
+{
+    (void)state;
+    setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=1", 1);
+    json_t *doc;
+    int rc = exec_run("--variant e='sh -c \"test -z \\\"$ARENABENCH_STATIC_TLS_REEXEC\\\" && "
+                      "test \\\"$GLIBC_TUNABLES\\\" = glibc.malloc.arena_max=1\"' --reps 1 --warmup 0", &doc);
+    unsetenv("GLIBC_TUNABLES");
+    assert_int_equal(rc, 0);
+    json_decref(doc);
+}
+
 static void peak_rss_is_the_exec_image(void **state)
 {
     (void)state;
@@ -193,6 +207,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(env_is_per_variant_and_failures_are_recorded),
+        cmocka_unit_test(command_gets_the_users_environment),
         cmocka_unit_test(peak_rss_is_the_exec_image),
         cmocka_unit_test(wall_time_and_timeout),
         cmocka_unit_test(counters_follow_the_exec),
