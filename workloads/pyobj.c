@@ -6,6 +6,8 @@
  * end, dict_dealloc releases the keys table before the dict, and a managed
  * instance's values array goes before the instance.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "workloads/pyobj.h"
 
@@ -89,6 +91,7 @@ static bool freelist_push(ab_py_freelist *fl, void *op)
 }
 
 static const ab_pytype int_type;
+static const ab_pytype *const str_type_ptr;
 static void int_fill(py_long *o, int64_t v);
 
 /* Never reaches zero: the small ints are immortal in practice. */
@@ -104,6 +107,15 @@ void ab_py_init(ab_py *py, ab_wl_ctx *ctx)
         o->h.ob_type = &int_type;
         int_fill(o, v);
     }
+    for (int c = 0; c < 256; c++) {
+        ab_py_char_str *o = &py->latin1[c];
+        o->h.ob_refcnt = AB_PY_IMMORTAL_REFCNT;
+        o->h.ob_type = str_type_ptr;
+        o->length = 1;
+        o->data[0] = (char)c;
+    }
+    py->empty_str.h.ob_refcnt = AB_PY_IMMORTAL_REFCNT;
+    py->empty_str.h.ob_type = str_type_ptr;
     py->floats.max = AB_PY_FLOAT_MAXFREELIST;
     py->lists.max = AB_PY_LIST_MAXFREELIST;
     py->dicts.max = AB_PY_DICT_MAXFREELIST;
@@ -387,6 +399,7 @@ void *ab_py_dict_literal4(ab_py *py)
 /* ---- str ---- */
 
 static const ab_pytype str_type = {"str", plain_dealloc};
+static const ab_pytype *const str_type_ptr = &str_type;
 
 void *ab_py_str_new(ab_py *py, const char *s, size_t len)
 {
@@ -400,6 +413,26 @@ void *ab_py_str_new(ab_py *py, const char *s, size_t len)
     return o;
 }
 
+_Static_assert(offsetof(ab_py_char_str, data) == offsetof(py_str, data), "char str layout");
+
+void *ab_py_str_char(ab_py *py, unsigned char c) { return &py->latin1[c]; }
+void *ab_py_str_empty(ab_py *py) { return &py->empty_str; }
+
+void *ab_py_str_concat(ab_py *py, const void *a, const void *b)
+{
+    const py_str *x = a, *y = b;
+    size_t la = (size_t)x->length, lb = (size_t)y->length;
+    py_str *o = obj_alloc(py, AB_PY_STR_BASE + la + lb + 1, &str_type);
+    o->length = (intptr_t)(la + lb);
+    o->hash = -1;
+    o->state = 0;
+    o->wstr = NULL;
+    memcpy(o->data, x->data, la);
+    memcpy(o->data + la, y->data, lb);
+    o->data[la + lb] = '\0';
+    return o;
+}
+
 size_t ab_py_str_len(const void *op) { return (size_t)((const py_str *)op)->length; }
 const char *ab_py_str_data(const void *op) { return ((const py_str *)op)->data; }
 
@@ -410,6 +443,79 @@ static void float_dealloc(ab_py *py, void *op)
     if (!freelist_push(&py->floats, op)) ab_wl_free(py->ctx, op);
 }
 static const ab_pytype float_type = {"float", float_dealloc};
+
+/* Python switches to exponent form outside this decimal-point range
+ * (Python/pystrtod.c format_float_short, mode 'r'). */
+#define AB_PY_REPR_EXP_LOW (-4)
+#define AB_PY_REPR_EXP_HIGH 16
+#define AB_PY_DBL_MAX_DIGITS 17
+
+size_t ab_py_float_repr(double v, char *buf)
+{
+    char tmp[40], digits[24];
+    int p, exp10 = 0;
+    size_t nd = 0;
+    /* the shortest correctly rounded digit string that reads back as v */
+    for (p = 1; p <= AB_PY_DBL_MAX_DIGITS; p++) {
+        snprintf(tmp, sizeof tmp, "%.*e", p - 1, v);
+        if (strtod(tmp, NULL) == v) break;
+    }
+    const char *t = tmp;
+    bool neg = *t == '-';
+    if (neg) t++;
+    for (; *t && *t != 'e'; t++)
+        if (*t != '.') digits[nd++] = *t;
+    if (*t == 'e') exp10 = atoi(t + 1);
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
+    digits[nd] = '\0';
+    int decpt = digits[0] == '0' ? 1 : exp10 + 1;
+    char *o = buf;
+    if (neg) *o++ = '-';
+    if (decpt <= AB_PY_REPR_EXP_LOW || decpt > AB_PY_REPR_EXP_HIGH) {
+        *o++ = digits[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, digits + 1, nd - 1);
+            o += nd - 1;
+        }
+        o += sprintf(o, "e%c%02d", decpt - 1 < 0 ? '-' : '+', abs(decpt - 1));
+    } else if (decpt <= 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int k = 0; k < -decpt; k++) *o++ = '0';
+        memcpy(o, digits, nd);
+        o += nd;
+    } else if ((size_t)decpt >= nd) {
+        memcpy(o, digits, nd);
+        o += nd;
+        for (size_t k = nd; k < (size_t)decpt; k++) *o++ = '0';
+        *o++ = '.';
+        *o++ = '0';
+    } else {
+        memcpy(o, digits, (size_t)decpt);
+        o += decpt;
+        *o++ = '.';
+        memcpy(o, digits + decpt, nd - (size_t)decpt);
+        o += nd - (size_t)decpt;
+    }
+    *o = '\0';
+    return (size_t)(o - buf);
+}
+
+void *ab_py_float_str(ab_py *py, double v)
+{
+    char text[40];
+    size_t len = ab_py_float_repr(v, text);
+    /* measured: bufsize = len + 2, + 1 when an exponent is written */
+    size_t bufsize = len + 2 + (strchr(text, 'e') ? 1 : 0);
+    char *work = ab_wl_malloc(py->ctx, bufsize);
+    memcpy(work, text, len + 1);
+    void *s = ab_py_str_new(py, work, len);
+    ab_wl_free(py->ctx, work);
+    return s;
+}
+
+double ab_py_float_value(const void *op) { return ((const py_float *)op)->ob_fval; }
 
 void *ab_py_float_new(ab_py *py, double v)
 {
@@ -459,13 +565,28 @@ static void managed_dealloc(ab_py *py, void *op)
 {
     py_managed_preheader *pre = (py_managed_preheader *)((char *)op - AB_PY_MANAGED_PREHEADER);
     void **values = pre->values;
-    ab_py_decref(py, values[2]);
-    ab_wl_free(py->ctx, values);
+    ab_py_decref(py, values[0]);
+    /* free_values(): the prefix size is the byte before values[0] */
+    ab_wl_free(py->ctx, (char *)values - ((unsigned char *)values)[-1]);
     ab_wl_free(py->ctx, (char *)op - AB_PY_MANAGED_PREHEADER - AB_PY_GC_HEAD);
 }
 static const ab_pytype managed_type = {"instance", managed_dealloc};
 
-void *ab_py_managed_new(ab_py *py, void *attr0)
+void ab_py_class_init(ab_py_class *cls)
+{
+    cls->usable = AB_PY_SHARED_KEYS_MAX_SIZE;
+    cls->nentries = 0;
+}
+
+/* new_values(size): a prefix of size + 2 bytes rounded up to a pointer,
+ * then one pointer per entry (Objects/dictobject.c, 3.11). */
+static size_t values_bytes(int size)
+{
+    size_t prefix = ((size_t)size + 2 + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
+    return prefix + (size_t)size * sizeof(void *);
+}
+
+void *ab_py_managed_new(ab_py *py, ab_py_class *cls, void *attr0)
 {
     char *mem = ab_wl_malloc(py->ctx, AB_PY_MANAGED_INSTANCE_SIZE);
     memset(mem, 0, AB_PY_MANAGED_INSTANCE_SIZE);
@@ -473,13 +594,22 @@ void *ab_py_managed_new(ab_py *py, void *attr0)
     ab_pyobj *o = (ab_pyobj *)(mem + AB_PY_GC_HEAD + AB_PY_MANAGED_PREHEADER);
     o->ob_refcnt = 1;
     o->ob_type = &managed_type;
-    /* init_inline_values: the values array (a size/insertion-order prefix
-     * and one slot per shared key), every slot NULL; then __init__ stores
-     * the attribute. */
-    void **values = ab_wl_malloc(py->ctx, AB_PY_INLINE_VALUES_SIZE);
-    memset(values, 0, AB_PY_INLINE_VALUES_SIZE);
-    pre->values = values;
-    values[2] = attr0;
+    /* init_inline_values: the values array (an insertion-order prefix and
+     * one slot per shared key), every slot NULL; then __init__ stores the
+     * attribute, adding its key to the shared table the first time. */
+    if (cls->usable > 1) cls->usable--;
+    int size = cls->nentries + cls->usable;
+    size_t bytes = values_bytes(size);
+    char *values = ab_wl_malloc(py->ctx, bytes);
+    memset(values, 0, bytes);
+    size_t prefix = bytes - (size_t)size * sizeof(void *);
+    pre->values = values + prefix;
+    values[prefix - 1] = (char)prefix;
+    if (cls->nentries == 0) {
+        cls->nentries = 1;
+        cls->usable--;
+    }
+    ((void **)pre->values)[0] = attr0;
     return o;
 }
 

@@ -60,7 +60,6 @@
  * its __weakref__ slot; the values array is a separate PyMem_Malloc. */
 #define AB_PY_MANAGED_INSTANCE_SIZE (AB_PY_GC_HEAD + 16 + 16 + 8)
 #define AB_PY_MANAGED_PREHEADER 16
-#define AB_PY_INLINE_VALUES_SIZE 24 /* values array of a class whose instances have one attribute */
 
 #define AB_PY_FLOAT_MAXFREELIST 100
 #define AB_PY_TUPLE_NFREELISTS 20
@@ -90,10 +89,15 @@ typedef struct ab_py_freelist {
 
 #define AB_PY_NSMALLINTS (AB_PY_SMALL_INT_MAX - AB_PY_SMALL_INT_MIN + 1)
 typedef struct ab_py_small_int { ab_pyobj h; intptr_t ob_size; uint32_t digit[2]; } ab_py_small_int;
+/* The static one-character latin-1 strings (and '') of _PyRuntime. */
+typedef struct ab_py_char_str {
+    ab_pyobj h; intptr_t length, hash; uint64_t state; void *wstr; char data[8];
+} ab_py_char_str;
 
 struct ab_py {
     ab_wl_ctx *ctx;
     ab_py_small_int small_ints[AB_PY_NSMALLINTS];
+    ab_py_char_str latin1[256], empty_str;
     ab_py_freelist floats, lists, dicts, dictkeys;
     ab_py_freelist tuples[AB_PY_TUPLE_NFREELISTS];
 };
@@ -165,18 +169,42 @@ void *ab_py_dict_literal4(ab_py *py);
 
 /* ---- str (compact ASCII) ---- */
 void *ab_py_str_new(ab_py *py, const char *s, size_t len);
+/* A one-character string (cached, never allocated) or '' */
+void *ab_py_str_char(ab_py *py, unsigned char c);
+void *ab_py_str_empty(ab_py *py);
+/* a + b (PyUnicode_Concat): a new string */
+void *ab_py_str_concat(ab_py *py, const void *a, const void *b);
 size_t ab_py_str_len(const void *op);
 const char *ab_py_str_data(const void *op);
 
 /* ---- float ---- */
 void *ab_py_float_new(ab_py *py, double v);
+double ab_py_float_value(const void *op);
+/* repr(v) as CPython 3.11 writes it (shortest round-trip digits, exponent
+ * form when the decimal point is at <= -4 or > 16), into buf (>= 32 bytes);
+ * returns the length. */
+size_t ab_py_float_repr(double v, char *buf);
+/* str(float): float_repr's PyMem_Malloc'd work buffer (len + 2 bytes, + 1
+ * more with an exponent), the str, then the buffer is freed. */
+void *ab_py_float_str(ab_py *py, double v);
 
 /* ---- instances ---- */
 /* A __slots__ class instance: GC object, slots inline, zero-filled. */
 void *ab_py_slots_new(ab_py *py, size_t nslots);
 void **ab_py_slots(void *op);
-/* A plain class instance with one attribute in inline values (3.11). */
-void *ab_py_managed_new(ab_py *py, void *attr0);
+/* A plain class whose instances keep their attributes in a shared-keys
+ * table (3.11 "inline values"): the class's cached keys start with
+ * SHARED_KEYS_MAX_SIZE (30) usable entries; init_inline_values() takes one
+ * away from every new instance until one is left, and sizes the values
+ * array by entries + usable, so the first ~30 instances of a class get
+ * larger arrays (264, 256, ... bytes) before the steady 24 bytes. */
+#define AB_PY_SHARED_KEYS_MAX_SIZE 30
+typedef struct ab_py_class {
+    int usable, nentries;
+} ab_py_class;
+void ab_py_class_init(ab_py_class *cls);
+/* Instance creation, then __init__ storing attribute 0 (steals attr0). */
+void *ab_py_managed_new(ab_py *py, ab_py_class *cls, void *attr0);
 
 /* ---- interpreter objects the bytecode makes ---- */
 void *ab_py_function_new(ab_py *py);        /* MAKE_FUNCTION of a comprehension */
