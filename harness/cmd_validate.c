@@ -120,12 +120,6 @@ typedef struct column {
     char why[256];
 } column;
 
-static bool within(int64_t c, int64_t p, double tol, int64_t slack)
-{
-    double d = (double)(c - p);
-    return d >= -tol * (double)p - 1e-9 && d <= tol * (double)p + (double)slack + 1e-9;
-}
-
 static void print_cell(int64_t c, int64_t p)
 {
     if (p) printf(" %9lld %+7.1f%%", (long long)c, 100.0 * (double)(c - p) / (double)p);
@@ -241,7 +235,7 @@ int cmd_validate(int argc, char **argv)
                 }
                 int64_t v = m == 0 ? c[k].delta.total : m == 1 ? c[k].delta.highwater : c[k].delta.current;
                 print_cell(v, p);
-                if (m < 2 && !within(v, p, tol, py.startup_free_arenas)) ok = false;
+                if (m < 2 && !ab_validate_within(v, p, tol, py.startup_free_arenas)) ok = false;
             }
             if (m == 2) printf("  (not judged)\n");
             else printf("  %s\n", ok ? "ok" : "MISS");

@@ -56,6 +56,13 @@ static int stat_count_times_size(const char *text, const char *what, int64_t *co
     return -1;
 }
 
+bool ab_validate_within(int64_t c, int64_t p, double tol, int64_t slack)
+{
+    double d = (double)(c - p);
+    /* a hair of slack for the floating-point product */
+    return d >= -tol * (double)p - 1e-9 && d <= tol * (double)p + (double)slack + 1e-9;
+}
+
 int ab_parse_mallocstats(const char *text, ab_mallocstats *out)
 {
     int64_t narenas;

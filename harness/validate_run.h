@@ -48,6 +48,10 @@ typedef struct ab_c_result {
 int ab_validate_c(const ab_variant *v, const char *spec, double scale, uint64_t seed,
                   ab_c_result *out, char *err, size_t errlen);
 
+/* The pass rule: -tol*p <= c - p <= tol*p + slack (tol a fraction, slack
+ * the startup arenas' free room in arenas). */
+bool ab_validate_within(int64_t c, int64_t p, double tol, int64_t slack);
+
 /* Parse one sys._debugmallocstats() dump: 0 if every field was found. */
 typedef struct ab_mallocstats {
     int64_t total, reclaimed, highwater, current, arena_size;
