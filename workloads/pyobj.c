@@ -450,25 +450,112 @@ static const ab_pytype float_type = {"float", float_dealloc};
 #define AB_PY_REPR_EXP_HIGH 16
 #define AB_PY_DBL_MAX_DIGITS 17
 
-size_t ab_py_float_repr(double v, char *buf)
+/* Shortest digits by trial: the first precision whose correctly rounded
+ * decimal reads back as v.  Slow (a printf and a strtod per try); used
+ * where the exact fast path below does not apply. */
+static size_t shortest_digits_slow(double v, char *digits, int *decpt, bool *neg)
 {
-    char tmp[40], digits[24];
+    char tmp[40];
     int p, exp10 = 0;
     size_t nd = 0;
-    /* the shortest correctly rounded digit string that reads back as v */
     for (p = 1; p <= AB_PY_DBL_MAX_DIGITS; p++) {
         snprintf(tmp, sizeof tmp, "%.*e", p - 1, v);
         if (strtod(tmp, NULL) == v) break;
     }
     const char *t = tmp;
-    bool neg = *t == '-';
-    if (neg) t++;
+    *neg = *t == '-';
+    if (*neg) t++;
     for (; *t && *t != 'e'; t++)
         if (*t != '.') digits[nd++] = *t;
     if (*t == 'e') exp10 = atoi(t + 1);
     while (nd > 1 && digits[nd - 1] == '0') nd--;
     digits[nd] = '\0';
-    int decpt = digits[0] == '0' ? 1 : exp10 + 1;
+    *decpt = digits[0] == '0' ? 1 : exp10 + 1;
+    return nd;
+}
+
+typedef unsigned __int128 u128;
+#define AB_RANDOM_BITS 53      /* random() = k / 2^53 */
+
+/*
+ * Shortest digits for v = k / 2^53 in [1e-4, 1) (what random() returns),
+ * exactly, in 128-bit integers: for p = 1, 2, ... take the p-digit decimal
+ * c / 10^L nearest to v (L = p - decpt) and accept it when it lies inside
+ * v's rounding interval (half an ulp either side; the ends count when the
+ * significand is even, as round-half-even reads them back).  That is what
+ * dtoa mode 0 (repr) returns: the shortest string, and of those the
+ * nearest.  Returns 0 where it does not apply (the caller falls back).
+ */
+/* 10^0 .. 10^21: L = p - decpt <= 17 + 4 */
+static u128 pow10_u128(int n)
+{
+    static const uint64_t lo[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+        1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+        100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+        1000000000000000000ULL, 10000000000000000000ULL};
+    return n < 20 ? (u128)lo[n] : (u128)lo[19] * lo[n - 19];
+}
+
+/* Is the L-decimal nearest to v = k/2^53 inside v's rounding interval
+ * (half an ulp 2^(e-53) either side)?  Compared times 10^L * 2^(53-e);
+ * every product stays below 2^125. */
+static bool fits_in_interval(uint64_t k, int e, bool even, int L, uint64_t *c_out)
+{
+    u128 ten_L = pow10_u128(L);
+    u128 num = (u128)k * ten_L;                                   /* v * 10^L * 2^53 */
+    u128 c = (num + ((u128)1 << (AB_RANDOM_BITS - 1))) >> AB_RANDOM_BITS;
+    u128 lhs_c = c << (AB_RANDOM_BITS - e);
+    u128 lhs_v = ((u128)k << (-e)) * ten_L;
+    u128 diff = lhs_c > lhs_v ? lhs_c - lhs_v : lhs_v - lhs_c;
+    *c_out = (uint64_t)c;
+    return diff < ten_L || (even && diff == ten_L);
+}
+
+static size_t shortest_digits_random(double v, char *digits, int *decpt)
+{
+    double scaled = v * 9007199254740992.0;   /* 2^53 */
+    if (!(v >= 1e-4 && v < 1.0) || scaled != (double)(uint64_t)scaled) return 0;
+    uint64_t k = (uint64_t)scaled;
+    int e = 63 - __builtin_clzll(k) - AB_RANDOM_BITS;    /* v in [2^e, 2^(e+1)) */
+    if (k == (1ULL << (e + AB_RANDOM_BITS))) return 0;   /* power of two: lopsided interval */
+    bool even = e < -1 || !(k & 1);
+    /* decpt: v in [10^(decpt-1), 10^decpt) */
+    int dp = 0;
+    u128 pow10 = 1;
+    while ((u128)k * pow10 * 10 < ((u128)1 << AB_RANDOM_BITS)) { pow10 *= 10; dp--; }
+    if ((u128)k * pow10 * 10 == ((u128)1 << AB_RANDOM_BITS)) return 0;  /* an exact power of ten */
+    /* Shortness is monotone (a p-digit fit is also a (p+1)-digit fit) and
+     * 17 digits always fit, so scan down from 16 to the last fit: random()
+     * values mostly need 16 or 17, which keeps this to two or three tries. */
+    uint64_t best = 0;
+    int best_p = 0;
+    for (int p = AB_PY_DBL_MAX_DIGITS; p >= 1; p--) {
+        uint64_t c;
+        if (!fits_in_interval(k, e, even, p - dp, &c)) break;
+        best = c;
+        best_p = p;
+    }
+    if (!best_p) return 0;
+    char tmp[24];
+    int n = 0;
+    for (uint64_t x = best; x; x /= 10) tmp[n++] = (char)('0' + (int)(x % 10));
+    if (n != best_p) return 0;                                 /* rounded up to 10^p */
+    for (int i = 0; i < n; i++) digits[i] = tmp[n - 1 - i];
+    size_t nd = (size_t)n;
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
+    digits[nd] = '\0';
+    *decpt = dp;
+    return nd;
+}
+
+size_t ab_py_float_repr(double v, char *buf)
+{
+    char digits[24];
+    int decpt;
+    bool neg = false;
+    size_t nd = shortest_digits_random(v, digits, &decpt);
+    if (!nd) nd = shortest_digits_slow(v, digits, &decpt, &neg);
     char *o = buf;
     if (neg) *o++ = '-';
     if (decpt <= AB_PY_REPR_EXP_LOW || decpt > AB_PY_REPR_EXP_HIGH) {
