@@ -234,6 +234,31 @@ static void peak_rss_and_timeline_follow_the_workload(void **state)
     json_decref(doc);
 }
 
+/* The real default workloads at a small scale: every sample ok, checksums
+ * agree between variants, the allocator statistics are filled in, and the
+ * document follows the schema. */
+static void default_workloads_validate(void **state)
+{
+    (void)state;
+    json_t *doc;
+    const char *args = ab_test_is_asan() ? "--variants 4k,thp --scale 0.005 --reps 2 --warmup 0"
+                                         : "--variants 4k,thp --scale 0.02 --reps 2 --warmup 0";
+    assert_int_equal(run(args, &doc), 0);
+    assert_non_null(doc);
+    assert_valid(doc);
+    assert_true(json_is_true(json_object_get(json_object_get(doc, "correctness"), "checksums_agree")));
+    size_t i, j;
+    json_t *c, *s;
+    json_array_foreach(json_object_get(doc, "cells"), i, c)
+        json_array_foreach(json_object_get(c, "samples"), j, s) {
+            json_t *alloc = json_object_get(s, "alloc");
+            assert_true(json_integer_value(json_object_get(alloc, "arenas_highwater")) >= 1);
+            json_t *ops = json_object_get(s, "ops");
+            assert_true(json_integer_value(json_object_get(ops, "malloc")) > 0);
+        }
+    json_decref(doc);
+}
+
 static void no_timeline_means_null(void **state)
 {
     (void)state;
@@ -283,6 +308,7 @@ int main(void)
         cmocka_unit_test(checksum_disagreement_exits_1),
         cmocka_unit_test(all_ok_exits_0_and_validates),
         cmocka_unit_test(peak_rss_and_timeline_follow_the_workload),
+        cmocka_unit_test(default_workloads_validate),
         cmocka_unit_test(no_timeline_means_null),
         cmocka_unit_test(page_faults_of_touched_pages),
     };
