@@ -36,10 +36,13 @@ CLEAN_EXTRA :=
 # $(call objs,VARIANT,SRCS): object paths for a build flavour (normal | asan)
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
-.PHONY: all deps bench test test-normal test-asan clean check-warnings
-all: $(BUILD)/arenabench $(EXTRA_TARGETS)
+.PHONY: all deps bench test test-normal test-asan clean
 
+.DEFAULT_GOAL := all
+# Fragments first: `all`'s prerequisites are expanded when the rule is read.
 -include $(wildcard mk/*.mk)
+
+all: $(BUILD)/arenabench $(EXTRA_TARGETS)
 
 # ---- normal flavour -------------------------------------------------------
 $(BUILD)/normal/%.o: %.c

@@ -16,8 +16,6 @@ ARENATRACE_TARGETS := $(ARENATRACE_SO) $(ARENATRACE_PY)
 
 TEST_PREREQS  += $(ARENATRACE_TARGETS)
 EXTRA_TARGETS += $(ARENATRACE_TARGETS)
-# `all` was declared before this fragment was read, so name the targets here too.
-all: $(ARENATRACE_TARGETS)
 
 # -isystem: warnings are errors for our code, not for Python.h.
 $(ARENATRACE_SO): harness/arenatrace/capture.c workloads/trace_format.h
