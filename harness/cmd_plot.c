@@ -463,7 +463,9 @@ int cmd_plot(int argc, char **argv)
     size_t nev = 0;
     const char **events = ab_results_events(r, &nev);
     for (size_t i = 0; i < nev; i++) {
-        if (!name_has(events[i], "fault") && !name_has(events[i], "tlb"))
+        /* The question is TLB pressure and faulting: dTLB events (generic or
+         * native walk events) and the total page faults. */
+        if (!name_has(events[i], "dtlb") && !name_has(events[i], "page-fault"))
             continue;
         char metric[256], stem[300];
         snprintf(metric, sizeof metric, "counters.%s", events[i]);
