@@ -372,6 +372,9 @@ static void print_rows(const char *title, const row *rows, size_t n, bool (*want
                                         "p", "verdict", "note"};
     for (size_t c = 0; c < 9; c++)
         ab_text_table_header(t, c, heads[c]);
+    static const size_t text_cols[] = {1, 2, 7, 8};
+    for (size_t c = 0; c < sizeof text_cols / sizeof text_cols[0]; c++)
+        ab_text_table_align_left(t, text_cols[c]);
     for (size_t i = 0; i < n; i++) {
         if (!want(&rows[i]))
             continue;
@@ -525,9 +528,9 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
             if (!strcmp(rows[i].metric, "checksum"))
                 printf("REGRESSION %s/%s checksum: %s\n", rows[i].variant, rows[i].workload, rows[i].note);
             else
-                printf("REGRESSION %s/%s %s: %s -> %s (%s, p %s, %s %.3g%%)\n", rows[i].variant, rows[i].workload,
-                       rows[i].metric, base, cand, change, p, rows[i].deterministic ? "tolerance" : "threshold",
-                       100 * rows[i].limit);
+                printf("REGRESSION %s/%s %s: %s -> %s (%s, %s%s, %s %.3g%%)\n", rows[i].variant, rows[i].workload,
+                       rows[i].metric, base, cand, change, rows[i].deterministic ? "" : "p ", p,
+                       rows[i].deterministic ? "tolerance" : "threshold", 100 * rows[i].limit);
         }
         rc = AB_EXIT_FAIL;
     } else if (rc == AB_EXIT_OK) {

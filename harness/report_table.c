@@ -12,6 +12,7 @@ struct ab_text_table {
     char *title;
     size_t ncols, nrows;
     char **header;               /* ncols */
+    unsigned char *left;         /* ncols: left-aligned in text */
     char **cells;                /* AB_TABLE_MAX_ROWS * ncols, row-major */
     char *notes[AB_TABLE_MAX_NOTES];
     size_t nnotes;
@@ -38,8 +39,9 @@ ab_text_table *ab_text_table_new(const char *title, size_t ncols)
     t->title = strdup(title);
     t->ncols = ncols;
     t->header = calloc(ncols, sizeof *t->header);
+    t->left = calloc(ncols, 1);
     t->cells = calloc(AB_TABLE_MAX_ROWS * ncols, sizeof *t->cells);
-    if (!t->title || !t->header || !t->cells) {
+    if (!t->title || !t->header || !t->cells || !t->left) {
         ab_text_table_free(t);
         return NULL;
     }
@@ -57,6 +59,7 @@ void ab_text_table_free(ab_text_table *t)
     for (size_t i = 0; i < t->nnotes; i++)
         free(t->notes[i]);
     free(t->header);
+    free(t->left);
     free(t->cells);
     free(t->title);
     free(t);
@@ -72,6 +75,12 @@ void ab_text_table_header(ab_text_table *t, size_t col, const char *text)
 {
     if (col < t->ncols)
         replace(&t->header[col], text);
+}
+
+void ab_text_table_align_left(ab_text_table *t, size_t col)
+{
+    if (col < t->ncols)
+        t->left[col] = 1;
 }
 
 size_t ab_text_table_add_row(ab_text_table *t)
@@ -159,7 +168,8 @@ void ab_text_table_print(const ab_text_table *t, ab_table_format fmt, FILE *out)
     }
     fprintf(out, "%s\n", t->title);
     for (size_t c = 0; c < t->ncols; c++)
-        fprintf(out, c ? "  %*s" : "%-*s", (int)w[c], t->header[c] ? t->header[c] : "");
+        fprintf(out, "%s%*s", c ? "  " : "", (c && !t->left[c]) ? (int)w[c] : -(int)w[c],
+                t->header[c] ? t->header[c] : "");
     fputc('\n', out);
     for (size_t c = 0; c < t->ncols; c++) {
         fputs(c ? "  " : "", out);
@@ -169,7 +179,7 @@ void ab_text_table_print(const ab_text_table *t, ab_table_format fmt, FILE *out)
     fputc('\n', out);
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t c = 0; c < t->ncols; c++)
-            fprintf(out, c ? "  %*s" : "%-*s", (int)w[c], cell(t, r, c));
+            fprintf(out, "%s%*s", c ? "  " : "", (c && !t->left[c]) ? (int)w[c] : -(int)w[c], cell(t, r, c));
         fputc('\n', out);
     }
     for (size_t i = 0; i < t->nnotes; i++)

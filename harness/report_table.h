@@ -20,6 +20,9 @@ ab_text_table *ab_text_table_new(const char *title, size_t ncols);
 void ab_text_table_free(ab_text_table *t);
 /* Set a header cell (row -1 conceptually). */
 void ab_text_table_header(ab_text_table *t, size_t col, const char *text);
+/* Text format: left-align this column (default: the first column left,
+ * the others right, as numbers read best). */
+void ab_text_table_align_left(ab_text_table *t, size_t col);
 /* Append an empty row; returns its index. */
 size_t ab_text_table_add_row(ab_text_table *t);
 void ab_text_table_set(ab_text_table *t, size_t row, size_t col, const char *text);
