@@ -333,11 +333,49 @@ static void compare_checksum(const ab_results_cell *ca, const ab_results_cell *c
     }
 }
 
+/* Count the samples of a cell that did not finish ok; *reason gets the first
+ * one's status and reason. */
+static size_t failed_samples(const ab_results_cell *c, char *reason, size_t len)
+{
+    const json_t *samples = json_object_get(c->json, "samples");
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(samples); i++) {
+        const json_t *s = json_array_get(samples, i);
+        if (ab_sample_ok(s))
+            continue;
+        if (!n++) {
+            const char *why = json_string_value(json_object_get(s, "reason"));
+            snprintf(reason, len, "%s%s%s", json_string_value(json_object_get(s, "status")), why ? ": " : "",
+                     why ? why : "");
+        }
+    }
+    return n;
+}
+
+/* A sample that crashes, times out or fails in NEW but not in BASE is a
+ * regression whatever the metrics say.  Returns true when a row was made. */
+static bool compare_failures(const ab_results_cell *ca, const ab_results_cell *cb, row *r)
+{
+    char reason[160] = "", ignored[160];
+    size_t fa = failed_samples(ca, ignored, sizeof ignored), fb = failed_samples(cb, reason, sizeof reason);
+    if (fb <= fa)
+        return false;
+    memset(r, 0, sizeof *r);
+    r->workload = ca->workload;
+    r->variant = ca->variant;
+    r->metric = "samples";
+    r->deterministic = true;
+    r->v = V_WORSE;
+    snprintf(r->note, sizeof r->note, "%zu of %zu NEW samples not ok (BASE: %zu) - %s", fb,
+             json_array_size(json_object_get(cb->json, "samples")), fa, reason);
+    return true;
+}
+
 static void format_row_values(const row *r, char *base, char *cand, char *change, char *p, size_t len)
 {
     ab_metric_desc d;
     ab_metric_describe(r->metric, &d);
-    if (!strcmp(r->metric, "checksum") || r->v == V_NA) {
+    if (!strcmp(r->metric, "checksum") || !strcmp(r->metric, "samples") || r->v == V_NA) {
         snprintf(base, len, "-");
         snprintf(cand, len, "-");
         snprintf(change, len, "-");
@@ -389,7 +427,8 @@ static void print_rows(const char *title, const row *rows, size_t n, bool (*want
         ab_text_table_set(t, k, 5, change);
         ab_text_table_set(t, k, 6, p);
         ab_text_table_set(t, k, 7, verdict_names[rows[i].v]);
-        if (!rows[i].note[0] && rows[i].v != V_NA && strcmp(rows[i].metric, "checksum")) {
+        if (!rows[i].note[0] && rows[i].v != V_NA && strcmp(rows[i].metric, "checksum") &&
+            strcmp(rows[i].metric, "samples")) {
             snprintf(limit, sizeof limit, "%s %.3g%%", rows[i].deterministic ? "tolerance" : "threshold",
                      100 * rows[i].limit);
             ab_text_table_set(t, k, 8, limit);
@@ -461,6 +500,10 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
         return AB_EXIT_USAGE;
     }
     warn_machine_differences(a, b);
+    if (ncommon < a->ncells || ncommon < b->ncells)
+        fprintf(stderr, "arenabench compare: note: only %zu cells are in both files (%zu in BASE, %zu in NEW); "
+                        "the others are not compared\n",
+                ncommon, a->ncells, b->ncells);
     char **owned = NULL;
     size_t nowned = 0;
     const char *names[MAX_METRICS];
@@ -475,7 +518,7 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
     }
     for (size_t m = 0; m < nmetrics; m++)
         names[m] = specs[m].name;
-    row *rows = calloc(ncommon * nmetrics + 1, sizeof *rows);
+    row *rows = calloc(ncommon * (nmetrics + 1) + 1, sizeof *rows);
     size_t nrows = 0;
     int rc = AB_EXIT_OK;
     if (!rows) {
@@ -487,6 +530,7 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
         const ab_results_cell *ca = &a->cells[i], *cb = ab_results_find(b, ca->variant, ca->workload);
         if (!cb)
             continue;
+        nrows += compare_failures(ca, cb, &rows[nrows]);
         for (size_t m = 0; m < nmetrics; m++) {
             if (!strcmp(specs[m].name, "checksum"))
                 compare_checksum(ca, cb, &rows[nrows]);
@@ -525,8 +569,9 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
                 continue;
             char base[64], cand[64], change[96], p[32];
             format_row_values(&rows[i], base, cand, change, p, sizeof base);
-            if (!strcmp(rows[i].metric, "checksum"))
-                printf("REGRESSION %s/%s checksum: %s\n", rows[i].variant, rows[i].workload, rows[i].note);
+            if (!strcmp(rows[i].metric, "checksum") || !strcmp(rows[i].metric, "samples"))
+                printf("REGRESSION %s/%s %s: %s\n", rows[i].variant, rows[i].workload, rows[i].metric,
+                       rows[i].note);
             else
                 printf("REGRESSION %s/%s %s: %s -> %s (%s, %s%s, %s %.3g%%)\n", rows[i].variant, rows[i].workload,
                        rows[i].metric, base, cand, change, rows[i].deterministic ? "" : "p ", p,

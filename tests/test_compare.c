@@ -215,6 +215,13 @@ static void change_checksum(json_t *root)
         json_object_set_new(json_array_get(samples, i), "checksum", json_string("00000000deadbeef"));
 }
 
+static void crash_one_sample(json_t *root)
+{
+    json_t *s = json_array_get(json_object_get(ab_fixture_cell(root, "noreclaim", "random_prune"), "samples"), 3);
+    json_object_set_new(s, "status", json_string("crashed"));
+    json_object_set_new(s, "reason", json_string("killed by signal 11 (Segmentation fault)"));
+}
+
 static void other_kernel(json_t *root)
 {
     json_object_set_new(json_object_get(root, "machine"), "kernel", json_string("6.18.3-other"));
@@ -339,6 +346,18 @@ static void test_checksum_change_is_correctness_failure(void **state)
     free(err);
 }
 
+static void test_new_crash_is_regression(void **state)
+{
+    (void)state;
+    char *out = NULL, *err = NULL;
+    int rc = compare_edited("small-a.json", crash_one_sample, GATE_METRICS, &out, &err);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "REGRESSION noreclaim/random_prune samples: 1 of 5 NEW samples not ok (BASE: 0) - "
+                                "crashed: killed by signal 11"));
+    free(out);
+    free(err);
+}
+
 static void test_machine_difference_warns(void **state)
 {
     (void)state;
@@ -424,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_extra_arena_fails_gate),
         cmocka_unit_test(test_lost_huge_pages_fail_gate),
         cmocka_unit_test(test_checksum_change_is_correctness_failure),
+        cmocka_unit_test(test_new_crash_is_regression),
         cmocka_unit_test(test_machine_difference_warns),
         cmocka_unit_test(test_unusable_input_exits_2),
         cmocka_unit_test(test_help_names_the_test),
