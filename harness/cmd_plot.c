@@ -160,7 +160,39 @@ static FILE *open_tsv(plot_ctx *c, const char *stem, char *path, size_t len)
  * Change-vs-baseline TSV for one metric.  Returns the number of values
  * written (0: nothing measured, *why says why).
  */
-static size_t write_change_tsv(plot_ctx *c, const char *metric, FILE *f, size_t *nseries, char *why, size_t wlen)
+/* Range of the plotted values; gnuplot warns (and draws nothing useful)
+ * when autoscaling meets an empty range, so the scripts get it explicitly. */
+typedef struct value_range {
+    double lo, hi;
+} value_range;
+
+static void range_add(value_range *r, double v)
+{
+    if (isnan(v))
+        return;
+    if (v < r->lo)
+        r->lo = v;
+    if (v > r->hi)
+        r->hi = v;
+}
+
+/* Pass ymin/ymax: the range plus 8% headroom, never narrower than min_span. */
+static void add_range(char *vars, size_t len, value_range r, double min_span)
+{
+    double span = r.hi - r.lo;
+    if (span < min_span) {
+        double mid = (r.hi + r.lo) / 2;
+        r.lo = r.lo >= 0 && mid - min_span / 2 < 0 ? 0 : mid - min_span / 2;
+        r.hi = r.lo + min_span;
+        span = min_span;
+    }
+    size_t used = strlen(vars);
+    snprintf(vars + used, len > used ? len - used : 0, "ymin=%.6g; ymax=%.6g; ",
+             r.lo < 0 ? r.lo - 0.08 * span : r.lo, r.hi > 0 ? r.hi + 0.08 * span : r.hi);
+}
+
+static size_t write_change_tsv(plot_ctx *c, const char *metric, FILE *f, size_t *nseries, char *why, size_t wlen,
+                               value_range *range)
 {
     const ab_results *r = c->r;
     size_t written = 0;
@@ -189,9 +221,12 @@ static size_t write_change_tsv(plot_ctx *c, const char *metric, FILE *f, size_t 
                 ch = ab_relative_change(base.v, base.n, mv.v, mv.n, PLOT_CONFIDENCE);
             if (ch.valid && !isnan(ch.lo)) {
                 fprintf(f, "\t%.4f\t%.4f\t%.4f", 100 * ch.change, 100 * ch.lo, 100 * ch.hi);
+                range_add(range, 100 * ch.lo);
+                range_add(range, 100 * ch.hi);
                 written++;
             } else if (ch.valid) {
                 fprintf(f, "\t%.4f\t%.4f\t%.4f", 100 * ch.change, 100 * ch.change, 100 * ch.change);
+                range_add(range, 100 * ch.change);
                 written++;
             } else {
                 fputs("\t?\t?\t?", f);
@@ -211,7 +246,8 @@ static void plot_change(plot_ctx *c, const char *metric, const char *stem, const
     if (!f)
         return;
     size_t nseries;
-    size_t n = write_change_tsv(c, metric, f, &nseries, why, sizeof why);
+    value_range range = {0, 0};   /* always include the zero line */
+    size_t n = write_change_tsv(c, metric, f, &nseries, why, sizeof why, &range);
     fclose(f);
     if (!nseries) {
         printf("%s: only the baseline variant is in the file; nothing to compare, no plot\n", stem);
@@ -230,6 +266,8 @@ static void plot_change(plot_ctx *c, const char *metric, const char *stem, const
     add_var(vars, sizeof vars, "ptitle", title);
     add_var(vars, sizeof vars, "ylab", ylab);
     add_int(vars, sizeof vars, "nseries", nseries);
+    add_int(vars, sizeof vars, "nrows", c->r->nworkloads);
+    add_range(vars, sizeof vars, range, 2.0);
     render(c, "change.gp", stem, path, vars);
 }
 
@@ -275,6 +313,7 @@ static void plot_timeline(plot_ctx *c, const char *workload)
     ab_metric_file_stem(workload, stem + strlen(stem), sizeof stem - strlen(stem));
     size_t nseries = 0;
     FILE *f = NULL;
+    value_range rss_range = {0, 0}, arena_range = {0, 0};
     for (size_t v = 0; v < r->nvariants; v++) {
         const ab_results_cell *cell = ab_results_find(r, r->variants[v], workload);
         const json_t *s = cell ? median_timeline_sample(cell) : NULL;
@@ -290,14 +329,18 @@ static void plot_timeline(plot_ctx *c, const char *workload)
         for (size_t i = 0; i < json_array_size(t); i++) {
             const json_t *ri = json_array_get(rss, i), *ai = json_array_get(arenas, i);
             fprintf(f, "%.4f\t", json_number_value(json_array_get(t, i)) / NS_PER_MS);
-            if (json_is_number(ri))
+            if (json_is_number(ri)) {
                 fprintf(f, "%.4f\t", json_number_value(ri) / KIB_PER_MIB);
-            else
+                range_add(&rss_range, json_number_value(ri) / KIB_PER_MIB);
+            } else {
                 fputs("?\t", f);
-            if (json_is_number(ai))
+            }
+            if (json_is_number(ai)) {
                 fprintf(f, "%.0f\n", json_number_value(ai));
-            else
+                range_add(&arena_range, json_number_value(ai));
+            } else {
                 fputs("?\n", f);
+            }
         }
         /* word() splits on spaces: keep each title one word */
         char title[256];
@@ -319,6 +362,9 @@ static void plot_timeline(plot_ctx *c, const char *workload)
     add_var(vars, sizeof vars, "wname", workload);
     add_var(vars, sizeof vars, "titles", titles);
     add_int(vars, sizeof vars, "nseries", nseries);
+    size_t used = strlen(vars);
+    snprintf(vars + used, sizeof vars - used, "rssmax=%.6g; arenamax=%.6g; ",
+             rss_range.hi > 0 ? rss_range.hi * 1.08 : 1, arena_range.hi > 0 ? arena_range.hi * 1.08 + 1 : 1);
     render(c, "timeline.gp", stem, path, vars);
 }
 
@@ -363,6 +409,7 @@ static void plot_kept(plot_ctx *c)
     FILE *f = open_tsv(c, "kept", path, sizeof path);
     if (!f)
         return;
+    value_range rss_range = {0, 0}, arena_range = {0, 0};
     fputs("workload", f);
     for (size_t v = 0; v < r->nvariants; v++)
         fprintf(f, "\t%s\t%s", r->variants[v], r->variants[v]);
@@ -374,20 +421,28 @@ static void plot_kept(plot_ctx *c)
         for (size_t v = 0; v < r->nvariants; v++) {
             const ab_results_cell *cell = ab_results_find(r, r->variants[v], r->workloads[w]);
             double rss, arenas;
-            if (cell_median(cell, "rss_end_kb", &rss))
+            if (cell_median(cell, "rss_end_kb", &rss)) {
                 fprintf(f, "\t%.3f", rss / KIB_PER_MIB);
-            else
+                range_add(&rss_range, rss / KIB_PER_MIB);
+            } else {
                 fputs("\t?", f);
-            if (cell_median(cell, "alloc.arenas_current", &arenas))
+            }
+            if (cell_median(cell, "alloc.arenas_current", &arenas)) {
                 fprintf(f, "\t%.1f", arenas);
-            else
+                range_add(&arena_range, arenas);
+            } else {
                 fputs("\t?", f);
+            }
         }
         fputc('\n', f);
     }
     fclose(f);
-    char vars[256] = "";
+    char vars[512] = "";
     add_int(vars, sizeof vars, "nseries", r->nvariants);
+    add_int(vars, sizeof vars, "nrows", rows);
+    size_t used = strlen(vars);
+    snprintf(vars + used, sizeof vars - used, "rssmax=%.6g; arenamax=%.6g; ",
+             rss_range.hi > 0 ? rss_range.hi * 1.08 : 1, arena_range.hi > 0 ? arena_range.hi * 1.08 : 1);
     render(c, "kept.gp", "kept", path, vars);
 }
 

@@ -148,7 +148,7 @@ static void fill_entry(const ab_results *r, const char *metric, const ab_metric_
             snprintf(e->why, sizeof e->why, "counter status %s%s%s", keep->unavailable_status,
                      keep->unavailable_detail ? " - " : "", keep->unavailable_detail ? keep->unavailable_detail : "");
         else if (keep->n_not_ok == keep->n_samples)
-            snprintf(e->why, sizeof e->why, "%s/%s: no sample finished ok", variant, workload);
+            snprintf(e->why, sizeof e->why, "no sample finished ok (%s)", e->not_ok);
         else
             snprintf(e->why, sizeof e->why, "%s: not recorded (null or absent) for %s", metric, variant);
         return;
@@ -168,6 +168,10 @@ static void fill_entry(const ab_results *r, const char *metric, const ab_metric_
 
 static void format_change(const entry *e, const ab_metric_desc *desc, char *buf, size_t len)
 {
+    if (e->base_mean == 0 && e->mean == 0) {
+        snprintf(buf, len, "+0");   /* both zero: no change, and no ratio either */
+        return;
+    }
     if (!strcmp(desc->unit, "%")) {
         /* A fraction is compared in percentage points: 0% -> 100% is "+100 pp". */
         snprintf(buf, len, "%+.1f pp", 100 * (e->mean - e->base_mean));

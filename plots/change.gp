@@ -1,7 +1,9 @@
 # change.gp -- relative change of one metric per workload, a cluster of bars
 # per workload (one bar per variant), with 95% CI error bars.
 #
-# Variables (gnuplot -e): datafile, outfile, fmt, ptitle, ylab, nseries.
+# Variables (gnuplot -e): dir, datafile, outfile, fmt, ptitle, ylab, nseries,
+# nrows (workloads), ymin, ymax (computed by arenabench so that an all-zero
+# plot still has a sensible range).
 # datafile: TSV, header row, then one row per workload:
 #   workload  V1  V1_lo  V1_hi  V2  V2_lo  V2_hi ...   (percent; ? = missing)
 width = 1000; height = 560
@@ -15,6 +17,8 @@ set style fill solid 0.75 border -1
 set boxwidth 0.9
 set grid ytics
 set xzeroaxis lt -1 lw 1
-set xtics nomirror rotate by -25 left
+set xtics nomirror rotate by 25 right
+set xrange [-0.6:nrows-0.4]
+set yrange [ymin:ymax]
 set key outside right top title 'variant'
 plot for [i=0:nseries-1] datafile using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xticlabels(1) title columnhead(2+3*i)

@@ -3,7 +3,7 @@
 # kind of graph Evan Jones showed for his 2005 arena-freeing patch).
 #
 # Variables: datafile, outfile, fmt, wname, titles (space-separated variant
-# names, one per data block), nseries.
+# names, one per data block), nseries, rssmax, arenamax (axis tops).
 # datafile: one block per variant (blocks separated by two blank lines),
 #   rows: t_ms  rss_mib  arenas
 width = 1000; height = 720
@@ -17,11 +17,10 @@ set rmargin at screen 0.84
 set grid
 set xlabel 'time since the measured phase began (ms)'
 set ylabel 'RSS (MiB)'
-set yrange [0:*]
-# headroom so a flat line at the maximum is not hidden by the border
-set offsets 0, 0, graph 0.08, 0
+set yrange [0:rssmax]
 plot for [i=0:nseries-1] datafile index i using 1:2 with steps lw 2 title word(titles, i+1)
 set ylabel 'arenas allocated'
+set yrange [0:arenamax]
 unset key
 plot for [i=0:nseries-1] datafile index i using 1:3 with steps lw 2 title word(titles, i+1)
 unset multiplot
