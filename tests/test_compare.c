@@ -415,6 +415,108 @@ static void test_unusable_input_exits_2(void **state)
     free(err);
 }
 
+/* The gate's metric list, read from harness/ci-gate.metrics like the script does. */
+static void gate_metrics_arg(char *buf, size_t len)
+{
+    char path[1024];
+    const char *src = getenv("AB_SOURCE_DIR");
+    snprintf(path, sizeof path, "%s/harness/ci-gate.metrics", src && *src ? src : ".");
+    char *text = ab_test_slurp(path);
+    assert_non_null(text);
+    snprintf(buf, len, "--metrics ");
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#' || !line[0])
+            continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", buf[used - 1] == ' ' ? "" : ",", line);
+    }
+    free(text);
+}
+
+/* Every sample's alloc.FIELD of the cells whose variant starts with prefix. */
+static size_t edit_alloc(json_t *root, const char *variant_prefix, const char *field, json_int_t delta, bool zero,
+                         size_t max_cells)
+{
+    json_t *cells = json_object_get(root, "cells");
+    size_t edited = 0;
+    for (size_t i = 0; i < json_array_size(cells) && edited < max_cells; i++) {
+        json_t *c = json_array_get(cells, i);
+        const char *v = json_string_value(json_object_get(c, "variant"));
+        if (strncmp(v, variant_prefix, strlen(variant_prefix)))
+            continue;
+        json_t *samples = json_object_get(c, "samples");
+        bool any = false;
+        for (size_t k = 0; k < json_array_size(samples); k++) {
+            json_t *alloc = json_object_get(json_array_get(samples, k), "alloc");
+            json_t *val = json_object_get(alloc, field);
+            if (!json_is_integer(val) || (zero && json_integer_value(val) == 0))
+                continue;
+            json_object_set_new(alloc, field, json_integer(zero ? 0 : json_integer_value(val) + delta));
+            any = true;
+        }
+        edited += any;
+    }
+    return edited;
+}
+
+/*
+ * The committed CI baseline: compared with itself it passes the gate; a copy
+ * where one cell keeps one more arena, or where the thp cells lost their huge
+ * pages, fails it.  This is what `make ci-gate` would see from such a change
+ * in the model.
+ */
+static void test_gate_on_committed_baseline(void **state)
+{
+    (void)state;
+    char base[1024], metrics[2048], args[4096], edited[256];
+    const char *src = getenv("AB_SOURCE_DIR");
+    snprintf(base, sizeof base, "%s/results/baseline-ci.json", src && *src ? src : ".");
+    json_error_t e;
+    json_t *root = json_load_file(base, 0, &e);
+    if (!root) {
+        print_message("results/baseline-ci.json not committed yet (make ci-baseline): %s\n", e.text);
+        skip();
+    }
+    gate_metrics_arg(metrics, sizeof metrics);
+    char *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "compare %s %s %s", base, base, metrics);
+    int rc = ab_test_run_arenabench(args, &out, &err);
+    if (rc != 0)
+        fail_msg("baseline vs itself: exit %d\n%s\n%s", rc, out, err);
+    free(out);
+    free(err);
+
+    json_t *more = json_deep_copy(root);
+    assert_int_equal(edit_alloc(more, "4k", "arenas_highwater", 1, false, 1), 1);
+    assert_int_equal(ab_write_temp_json(more, edited, sizeof edited), 0);
+    snprintf(args, sizeof args, "compare %s %s %s", base, edited, metrics);
+    rc = ab_test_run_arenabench(args, &out, &err);
+    if (rc != 1 || !strstr(out, "alloc.arenas_highwater"))
+        fail_msg("one extra arena: exit %d\n%s\n%s", rc, out, err);
+    unlink(edited);
+    free(out);
+    free(err);
+    json_decref(more);
+
+    json_t *flat = json_deep_copy(root);
+    if (!edit_alloc(flat, "thp", "hugepage_bytes", 0, true, 1000)) {
+        json_decref(flat);
+        json_decref(root);
+        print_message("the baseline's thp cells have no huge pages (THP off where it was made?)\n");
+        skip();
+    }
+    assert_int_equal(ab_write_temp_json(flat, edited, sizeof edited), 0);
+    snprintf(args, sizeof args, "compare %s %s %s", base, edited, metrics);
+    rc = ab_test_run_arenabench(args, &out, &err);
+    if (rc != 1 || !strstr(out, "hugepage_coverage"))
+        fail_msg("lost huge pages: exit %d\n%s\n%s", rc, out, err);
+    unlink(edited);
+    free(out);
+    free(err);
+    json_decref(flat);
+    json_decref(root);
+}
+
 static void test_help_names_the_test(void **state)
 {
     (void)state;
@@ -446,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_new_crash_is_regression),
         cmocka_unit_test(test_machine_difference_warns),
         cmocka_unit_test(test_unusable_input_exits_2),
+        cmocka_unit_test(test_gate_on_committed_baseline),
         cmocka_unit_test(test_help_names_the_test),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
