@@ -468,7 +468,7 @@ static size_t edit_alloc(json_t *root, const char *variant_prefix, const char *f
 static void test_gate_on_committed_baseline(void **state)
 {
     (void)state;
-    char base[1024], metrics[2048], args[4096], edited[256];
+    char base[1024], metrics[2048], args[8192], edited[256];
     const char *src = getenv("AB_SOURCE_DIR");
     snprintf(base, sizeof base, "%s/results/baseline-ci.json", src && *src ? src : ".");
     json_error_t e;
@@ -517,6 +517,69 @@ static void test_gate_on_committed_baseline(void **state)
     json_decref(root);
 }
 
+/* Run a small matrix with the driver under test, ASLR off as the gate runs it.
+ * Returns its exit status; *err gets its stderr. */
+static int run_small_matrix(const char *out_path, char **err)
+{
+    char errp[] = "/tmp/abtest-run-err-XXXXXX", cmd[2048];
+    int fd = mkstemp(errp);
+    assert_true(fd >= 0);
+    close(fd);
+    /* Under ASan everything is slower: scale down further. */
+    const char *scale = ab_test_is_asan() ? "0.01" : "0.03";
+    snprintf(cmd, sizeof cmd,
+             "setarch \"$(uname -m)\" -R %s run --variants 4k,thp --workloads fragmentation,list_of_tuples "
+             "--scale %s --reps 5 --warmup 0 --events page-faults --no-timeline --quiet --out %s >/dev/null 2>%s",
+             ab_test_arenabench(), scale, out_path, errp);
+    int st = system(cmd);
+    *err = ab_test_slurp(errp);
+    unlink(errp);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/*
+ * A/A with the real driver: two runs of the same binary compare clean on the
+ * gate's metrics.  Skips (saying why) while the runner or the workloads are
+ * not in this build.
+ */
+static void test_aa_two_real_runs(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/abtest-aa1-XXXXXX.json", b[] = "/tmp/abtest-aa2-XXXXXX.json";
+    int fa = mkstemps(a, 5), fb = mkstemps(b, 5);
+    assert_true(fa >= 0 && fb >= 0);
+    close(fa);
+    close(fb);
+    char *err = NULL;
+    int rc = run_small_matrix(a, &err);
+    if (rc == 2 && err && (strstr(err, "not built yet") || strstr(err, "unknown"))) {
+        print_message("arenabench run cannot run this matrix in this build yet: %s\n", err);
+        free(err);
+        unlink(a);
+        unlink(b);
+        skip();
+    }
+    if (rc != 0)
+        fail_msg("run 1 exited %d: %s", rc, err);
+    free(err);
+    rc = run_small_matrix(b, &err);
+    if (rc != 0)
+        fail_msg("run 2 exited %d: %s", rc, err);
+    free(err);
+    char metrics[2048], args[8192];
+    gate_metrics_arg(metrics, sizeof metrics);
+    snprintf(args, sizeof args, "compare %s %s %s", a, b, metrics);
+    char *out = NULL;
+    rc = ab_test_run_arenabench(args, &out, &err);
+    if (rc != 0)
+        fail_msg("A/A of two real runs: exit %d\n%s\n%s", rc, out, err);
+    assert_non_null(strstr(out, "4 cells in common"));
+    free(out);
+    free(err);
+    unlink(a);
+    unlink(b);
+}
+
 static void test_help_names_the_test(void **state)
 {
     (void)state;
@@ -549,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_machine_difference_warns),
         cmocka_unit_test(test_unusable_input_exits_2),
         cmocka_unit_test(test_gate_on_committed_baseline),
+        cmocka_unit_test(test_aa_two_real_runs),
         cmocka_unit_test(test_help_names_the_test),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
