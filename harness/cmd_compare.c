@@ -310,13 +310,19 @@ static int compare_metric(const compare_opts *o, const metric_spec *m, const ab_
     return 0;
 }
 
-static void compare_checksum(const ab_results_cell *ca, const ab_results_cell *cb, row *r)
+static void compare_checksum(const ab_results_cell *ca, const ab_results_cell *cb, bool seeds_differ, row *r)
 {
     memset(r, 0, sizeof *r);
     r->workload = ca->workload;
     r->variant = ca->variant;
     r->metric = "checksum";
     r->deterministic = true;
+    if (seeds_differ) {
+        /* workloads draw their random choices from the seed: other seed, other checksum */
+        r->v = V_NA;
+        snprintf(r->note, sizeof r->note, "different config.seed");
+        return;
+    }
     bool da, db;
     const char *sa = ab_cell_checksum(ca, &da), *sb = ab_cell_checksum(cb, &db);
     if (db) {
@@ -500,6 +506,12 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
         return AB_EXIT_USAGE;
     }
     warn_machine_differences(a, b);
+    const json_t *seed_a = json_object_get(json_object_get(a->root, "config"), "seed"),
+                 *seed_b = json_object_get(json_object_get(b->root, "config"), "seed");
+    bool seeds_differ = seed_a && seed_b && !json_equal((json_t *)seed_a, (json_t *)seed_b);
+    if (seeds_differ)
+        fprintf(stderr, "arenabench compare: warning: the files were run with different config.seed; "
+                        "checksums are not compared\n");
     if (ncommon < a->ncells || ncommon < b->ncells)
         fprintf(stderr, "arenabench compare: note: only %zu cells are in both files (%zu in BASE, %zu in NEW); "
                         "the others are not compared\n",
@@ -533,7 +545,7 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
         nrows += compare_failures(ca, cb, &rows[nrows]);
         for (size_t m = 0; m < nmetrics; m++) {
             if (!strcmp(specs[m].name, "checksum"))
-                compare_checksum(ca, cb, &rows[nrows]);
+                compare_checksum(ca, cb, seeds_differ, &rows[nrows]);
             else if (compare_metric(o, &specs[m], ca, cb, &rows[nrows])) {
                 fprintf(stderr, "arenabench compare: out of memory\n");
                 rc = AB_EXIT_FAIL;

@@ -227,6 +227,12 @@ static void other_kernel(json_t *root)
     json_object_set_new(json_object_get(root, "machine"), "kernel", json_string("6.18.3-other"));
 }
 
+static void other_seed_and_checksums(json_t *root)
+{
+    json_object_set_new(json_object_get(root, "config"), "seed", json_integer(99));
+    change_checksum(root);
+}
+
 static void other_scale(json_t *root)
 {
     json_object_set_new(json_object_get(root, "config"), "scale", json_real(1.0));
@@ -365,6 +371,17 @@ static void test_machine_difference_warns(void **state)
     int rc = compare_edited("small-a.json", other_kernel, GATE_METRICS, &out, &err);
     assert_int_equal(rc, 0);
     assert_non_null(strstr(err, "warning: different machine.kernel"));
+    free(out);
+    free(err);
+}
+
+static void test_other_seed_skips_checksums(void **state)
+{
+    (void)state;
+    char *out = NULL, *err = NULL;
+    int rc = compare_edited("small-a.json", other_seed_and_checksums, GATE_METRICS, &out, &err);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(err, "different config.seed; checksums are not compared"));
     free(out);
     free(err);
 }
@@ -610,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_checksum_change_is_correctness_failure),
         cmocka_unit_test(test_new_crash_is_regression),
         cmocka_unit_test(test_machine_difference_warns),
+        cmocka_unit_test(test_other_seed_skips_checksums),
         cmocka_unit_test(test_unusable_input_exits_2),
         cmocka_unit_test(test_gate_on_committed_baseline),
         cmocka_unit_test(test_aa_two_real_runs),
