@@ -125,8 +125,7 @@ static int parse_args(int argc, char **argv, table_opts *o)
     return 0;
 }
 
-static void fill_entry(const ab_results *r, const char *metric, const ab_metric_desc *desc,
-                       const char *variant, const char *workload, const ab_metric_values *base, entry *e,
+static void fill_entry(const ab_results *r, const char *metric, const char *variant, const char *workload, const ab_metric_values *base, entry *e,
                        ab_metric_values *keep)
 {
     memset(e, 0, sizeof *e);
@@ -162,7 +161,6 @@ static void fill_entry(const ab_results *r, const char *metric, const ab_metric_
         e->change = ab_relative_change(base->v, base->n, keep->v, keep->n, TABLE_CONFIDENCE);
         e->test = ab_mann_whitney_u(base->v, base->n, keep->v, keep->n);
         e->significant = e->test.valid && e->test.p < TABLE_ALPHA;
-        (void)desc;
     }
 }
 
@@ -220,11 +218,11 @@ static int build(const ab_results *r, const char *metric, const char *baseline, 
         ab_text_table_set(bt->tt, row, 0, r->workloads[w]);
         ab_metric_values base_vals, vals;
         entry base_entry;
-        fill_entry(r, metric, &desc, baseline, r->workloads[w], NULL, &base_entry, &base_vals);
+        fill_entry(r, metric, baseline, r->workloads[w], NULL, &base_entry, &base_vals);
         for (size_t v = 0; v < r->nvariants; v++) {
             entry *e = &bt->entries[w * r->nvariants + v];
             bool is_base = !strcmp(r->variants[v], baseline);
-            fill_entry(r, metric, &desc, r->variants[v], r->workloads[w], is_base ? NULL : &base_vals, e, &vals);
+            fill_entry(r, metric, r->variants[v], r->workloads[w], is_base ? NULL : &base_vals, e, &vals);
             ab_metric_values_free(&vals);
             char text[256], val[64], change[128];
             if (!e->present) {
