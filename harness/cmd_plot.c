@@ -24,6 +24,7 @@
 #define DEFAULT_OUT_DIR "plots/out"
 #define KIB_PER_MIB 1024.0
 #define NS_PER_MS 1e6
+#define CI_AXIS_FACTOR 3.0
 
 typedef struct plot_ctx {
     const ab_results *r;
@@ -192,7 +193,7 @@ static void add_range(char *vars, size_t len, value_range r, double min_span)
 }
 
 static size_t write_change_tsv(plot_ctx *c, const char *metric, FILE *f, size_t *nseries, char *why, size_t wlen,
-                               value_range *range)
+                               value_range *bars, value_range *cis)
 {
     const ab_results *r = c->r;
     size_t written = 0;
@@ -221,12 +222,13 @@ static size_t write_change_tsv(plot_ctx *c, const char *metric, FILE *f, size_t 
                 ch = ab_relative_change(base.v, base.n, mv.v, mv.n, PLOT_CONFIDENCE);
             if (ch.valid && !isnan(ch.lo)) {
                 fprintf(f, "\t%.4f\t%.4f\t%.4f", 100 * ch.change, 100 * ch.lo, 100 * ch.hi);
-                range_add(range, 100 * ch.lo);
-                range_add(range, 100 * ch.hi);
+                range_add(bars, 100 * ch.change);
+                range_add(cis, 100 * ch.lo);
+                range_add(cis, 100 * ch.hi);
                 written++;
             } else if (ch.valid) {
                 fprintf(f, "\t%.4f\t%.4f\t%.4f", 100 * ch.change, 100 * ch.change, 100 * ch.change);
-                range_add(range, 100 * ch.change);
+                range_add(bars, 100 * ch.change);
                 written++;
             } else {
                 fputs("\t?\t?\t?", f);
@@ -246,8 +248,8 @@ static void plot_change(plot_ctx *c, const char *metric, const char *stem, const
     if (!f)
         return;
     size_t nseries;
-    value_range range = {0, 0};   /* always include the zero line */
-    size_t n = write_change_tsv(c, metric, f, &nseries, why, sizeof why, &range);
+    value_range bars = {0, 0}, cis = {0, 0};   /* always include the zero line */
+    size_t n = write_change_tsv(c, metric, f, &nseries, why, sizeof why, &bars, &cis);
     fclose(f);
     if (!nseries) {
         printf("%s: only the baseline variant is in the file; nothing to compare, no plot\n", stem);
@@ -259,9 +261,16 @@ static void plot_change(plot_ctx *c, const char *metric, const char *stem, const
         c->skipped++;
         return;
     }
+    /* One wild interval (3 noisy samples) must not flatten every bar: the
+     * axis shows the bars and at most CI_AXIS_FACTOR times the largest bar. */
+    double largest = fmax(fmax(fabs(bars.lo), fabs(bars.hi)), 1.0);
+    value_range range = bars;
+    range_add(&range, fmax(cis.lo, -CI_AXIS_FACTOR * largest));
+    range_add(&range, fmin(cis.hi, CI_AXIS_FACTOR * largest));
+    bool clipped = cis.lo < range.lo || cis.hi > range.hi;
     char vars[2048] = "", title[512], ylab[256];
-    snprintf(title, sizeof title, "%s: change vs %s per workload (bars: mean ratio - 1; error bars: 95%% CI)",
-             what, c->baseline);
+    snprintf(title, sizeof title, "%s: change vs %s per workload (bars: mean ratio - 1; error bars: 95%% CI%s)",
+             what, c->baseline, clipped ? ", some clipped at the axis" : "");
     snprintf(ylab, sizeof ylab, "%s change vs %s (%%, lower is better)", metric, c->baseline);
     add_var(vars, sizeof vars, "ptitle", title);
     add_var(vars, sizeof vars, "ylab", ylab);

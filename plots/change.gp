@@ -20,5 +20,6 @@ set xzeroaxis lt -1 lw 1
 set xtics nomirror rotate by 25 right
 set xrange [-0.6:nrows-0.4]
 set yrange [ymin:ymax]
+set lmargin 12
 set key outside right top title 'variant'
 plot for [i=0:nseries-1] datafile using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xticlabels(1) title columnhead(2+3*i)

@@ -14,6 +14,8 @@ set style fill solid 0.75 border -1
 set boxwidth 0.9
 set grid ytics
 set xrange [-0.6:nrows-0.4]
+# labels hang left of their tick: room for the first one
+set lmargin 12
 set xtics nomirror rotate by 25 right
 unset key
 set title 'RSS at the end (MiB)'
