@@ -56,7 +56,8 @@ static inline void pool_extend(pm_pool *pool, unsigned size)
     prev->nextpool = next;
 }
 
-/* pymalloc_alloc(): NULL means "not a small request" (or no memory). */
+/* pymalloc_alloc(): NULL means "not a small request" (or no memory).  Used
+ * where the fast path need not be frame-free (calloc). */
 static inline void *small_alloc(ab_pymalloc *pm, size_t nbytes)
 {
     /* nbytes == 0 wraps around and is rejected with the large ones. */
@@ -95,11 +96,39 @@ static inline bool small_free(ab_pymalloc *pm, void *p, unsigned pool_bits, unsi
     return true;
 }
 
+/* Everything but "pop a block from the first used pool": a new pool, the
+ * system allocator, or both (no arena could be mapped). */
+__attribute__((noinline)) static void *malloc_slow(ab_pymalloc *pm, size_t n)
+{
+    if (n - 1 < AB_PYMALLOC_SMALL_REQUEST_THRESHOLD) {
+        void *bp = pm_allocate_from_new_pool(pm, (unsigned)(n - 1) >> PM_ALIGNMENT_SHIFT);
+        if (bp != NULL) return bp;
+    }
+    return sys_malloc(pm, n);
+}
+
+/* _PyObject_Malloc.  The fast path makes no call, so it needs no stack
+ * frame; everything else is one tail call. */
+static inline void *malloc_impl(ab_pymalloc *pm, size_t n)
+{
+    if (PM_LIKELY(n - 1 < AB_PYMALLOC_SMALL_REQUEST_THRESHOLD)) {
+        unsigned size = (unsigned)(n - 1) >> PM_ALIGNMENT_SHIFT;
+        pm_pool *head = &pm->used[size];
+        pm_pool *pool = head->nextpool;
+        if (PM_LIKELY(pool != head)) {
+            ++pool->ref.count;
+            pm_block *bp = pool->freeblock;
+            if (PM_UNLIKELY((pool->freeblock = pm_link_get(bp)) == NULL))
+                pool_extend(pool, size);
+            return bp;
+        }
+    }
+    return malloc_slow(pm, n);
+}
+
 void *ab_pymalloc_malloc(ab_pymalloc *pm, size_t n)
 {
-    void *p = small_alloc(pm, n);
-    if (PM_LIKELY(p != NULL)) return p;
-    return sys_malloc(pm, n);
+    return malloc_impl(pm, n);
 }
 
 void *ab_pymalloc_calloc(ab_pymalloc *pm, size_t nelem, size_t elsize)
@@ -126,7 +155,7 @@ static inline void free_impl(ab_pymalloc *pm, void *p, unsigned pool_bits, unsig
 static inline void *realloc_impl(ab_pymalloc *pm, void *p, size_t nbytes,
                                  unsigned pool_bits, unsigned arena_bits)
 {
-    if (p == NULL) return ab_pymalloc_malloc(pm, nbytes);
+    if (p == NULL) return malloc_impl(pm, nbytes);
     if (!pm_address_in_range(pm, p, arena_bits)) return sys_realloc(pm, p, nbytes);
     const pm_pool *pool = (const pm_pool *)((uintptr_t)p & ~(((uintptr_t)1 << pool_bits) - 1));
     size_t size = PM_INDEX2SIZE(pool->szidx);
@@ -134,7 +163,7 @@ static inline void *realloc_impl(ab_pymalloc *pm, void *p, size_t nbytes,
         if (4 * nbytes > 3 * size) return p;
         size = nbytes;
     }
-    void *bp = ab_pymalloc_malloc(pm, nbytes);
+    void *bp = malloc_impl(pm, nbytes);
     if (bp != NULL) {
         memcpy(bp, p, size);
         free_impl(pm, p, pool_bits, arena_bits);
@@ -186,12 +215,12 @@ static const geometry_entry *find_geometry(unsigned pool_bits, unsigned arena_bi
  * the ab_allocator built by ab_pymalloc_as_allocator uses the constants. */
 void ab_pymalloc_free(ab_pymalloc *pm, void *p)
 {
-    find_geometry(pm->pool_bits, pm->arena_bits)->free(pm, p);
+    pm->free_fn(pm, p);
 }
 
 void *ab_pymalloc_realloc(ab_pymalloc *pm, void *p, size_t n)
 {
-    return find_geometry(pm->pool_bits, pm->arena_bits)->realloc(pm, p, n);
+    return pm->realloc_fn(pm, p, n);
 }
 
 bool ab_pymalloc_owns(const ab_pymalloc *pm, const void *p)
@@ -216,7 +245,8 @@ static unsigned log2_exact(size_t v)
 ab_pymalloc *ab_pymalloc_new(const ab_pymalloc_config *cfg, char *err, size_t errlen)
 {
     unsigned pool_bits = log2_exact(cfg->pool_size), arena_bits = log2_exact(cfg->arena_size);
-    if (!find_geometry(pool_bits, arena_bits)) {
+    const geometry_entry *g = find_geometry(pool_bits, arena_bits);
+    if (!g) {
         snprintf(err, errlen, "pymalloc: unsupported geometry (arena %zu bytes, pool %zu bytes)",
                  cfg->arena_size, cfg->pool_size);
         return NULL;
@@ -227,6 +257,8 @@ ab_pymalloc *ab_pymalloc_new(const ab_pymalloc_config *cfg, char *err, size_t er
         return NULL;
     }
     pm->cfg = *cfg;
+    pm->free_fn = g->free;
+    pm->realloc_fn = g->realloc;
     pm->arena_size = cfg->arena_size;
     pm->pool_size = cfg->pool_size;
     pm->arena_bits = arena_bits;
@@ -268,9 +300,11 @@ void ab_pymalloc_set_arena_hook(ab_pymalloc *pm, ab_arena_event_fn fn, void *arg
 
 /* ---- ab_allocator adapter ------------------------------------------------- */
 
+/* The fast path is inlined here too: the allocator interface's indirect
+ * call is the only call on the way to a small block. */
 static void *a_malloc(void *self, size_t n)
 {
-    return ab_pymalloc_malloc(self, n);
+    return malloc_impl(self, n);
 }
 
 static void *a_calloc(void *self, size_t nelem, size_t elsize)
@@ -295,7 +329,6 @@ static void a_destroy(void *self)
 
 void ab_pymalloc_as_allocator(ab_pymalloc *pm, const char *name, ab_allocator *out)
 {
-    const geometry_entry *g = find_geometry(pm->pool_bits, pm->arena_bits);
     /* The name is copied into the instance so it lives exactly as long. */
     snprintf(pm->name, sizeof pm->name, "%s", name);
     memset(out, 0, sizeof *out);
@@ -303,8 +336,8 @@ void ab_pymalloc_as_allocator(ab_pymalloc *pm, const char *name, ab_allocator *o
     out->self = pm;
     out->malloc = a_malloc;
     out->calloc = a_calloc;
-    out->realloc = g->realloc;
-    out->free = g->free;
+    out->realloc = pm->realloc_fn;
+    out->free = pm->free_fn;
     out->stats = a_stats;
     out->set_arena_hook = a_set_hook;
     out->destroy = a_destroy;

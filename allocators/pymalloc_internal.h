@@ -122,6 +122,9 @@ struct ab_pymalloc {
     ab_arena_event_fn hook;
     void *hook_arg;
     ab_pymalloc_config cfg;
+    /* free/realloc instantiated for this geometry (pymalloc.c). */
+    void (*free_fn)(void *self, void *p);
+    void *(*realloc_fn)(void *self, void *p, size_t n);
     char name[AB_VARIANT_NAME_MAX];
 };
 

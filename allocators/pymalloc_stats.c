@@ -26,11 +26,9 @@ static uintptr_t first_pool(const ab_pymalloc *pm, const pm_arena *ao)
 void ab_pymalloc_debug_stats_get(const ab_pymalloc *pm, ab_pymalloc_debug_stats *out)
 {
     memset(out, 0, sizeof *out);
-    int64_t narenas = 0;
     for (unsigned i = 0; i < pm->maxarenas; i++) {
         const pm_arena *ao = &pm->arenas[i];
         if (ao->address == 0) continue;
-        narenas++;
         out->unused_pools += ao->nfreepools;
         if (ao->address & (pm->pool_size - 1)) out->bytes_lost_alignment += (int64_t)pm->pool_size;
         for (uintptr_t base = first_pool(pm, ao); base < (uintptr_t)ao->pool_address;
@@ -59,16 +57,32 @@ void ab_pymalloc_debug_stats_get(const ab_pymalloc *pm, ab_pymalloc_debug_stats 
     out->total = out->bytes_in_allocated_blocks + out->bytes_in_available_blocks
                  + out->unused_pools * (int64_t)pm->pool_size + out->bytes_lost_pool_headers
                  + out->bytes_lost_quantization + out->bytes_lost_alignment;
-    (void)narenas;
     out->radix_mid_nodes = pm->radix_mid_count;
     out->radix_bot_nodes = pm->radix_bot_count;
     out->system_allocs = pm->system_allocs;
+}
+
+/* obmalloc's printone(): the label padded to 35 columns, then the value
+ * with thousands separators right-aligned in 21. */
+static void print_one(FILE *f, const char *label, int64_t value)
+{
+    char digits[32], grouped[48];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)(value < 0 ? -value : value));
+    size_t k = 0;
+    if (value < 0) grouped[k++] = '-';
+    for (int i = 0; i < n; i++) {
+        grouped[k++] = digits[i];
+        if ((n - 1 - i) % 3 == 0 && i != n - 1) grouped[k++] = ',';
+    }
+    grouped[k] = 0;
+    fprintf(f, "%-35s=%21s\n", label, grouped);
 }
 
 void ab_pymalloc_print_debug_stats(const ab_pymalloc *pm, FILE *f)
 {
     ab_pymalloc_debug_stats d;
     ab_pymalloc_debug_stats_get(pm, &d);
+    char label[64];
     fprintf(f, "Small block threshold = %d, in %d size classes.\n\n",
             AB_PYMALLOC_SMALL_REQUEST_THRESHOLD, AB_PYMALLOC_NB_CLASSES);
     fprintf(f, "class   size   num pools   blocks in use  avail blocks\n");
@@ -79,20 +93,34 @@ void ab_pymalloc_print_debug_stats(const ab_pymalloc *pm, FILE *f)
         fprintf(f, "%5u %6u %11lld %15lld %13lld\n", i, c->size, (long long)c->pools,
                 (long long)c->blocks_in_use, (long long)c->avail_blocks);
     }
-    fprintf(f, "\n# arenas allocated total           = %lld\n", (long long)d.arenas_allocated_total);
-    fprintf(f, "# arenas reclaimed                 = %lld\n", (long long)d.arenas_reclaimed);
-    fprintf(f, "# arenas highwater mark            = %lld\n", (long long)d.arenas_highwater);
-    fprintf(f, "# arenas allocated current         = %lld\n", (long long)d.arenas_current);
-    fprintf(f, "%lld arenas * %zu bytes/arena = %lld\n\n", (long long)d.arenas_current,
-            pm->arena_size, (long long)(d.arenas_current * (int64_t)pm->arena_size));
-    fprintf(f, "# bytes in allocated blocks        = %lld\n", (long long)d.bytes_in_allocated_blocks);
-    fprintf(f, "# bytes in available blocks        = %lld\n", (long long)d.bytes_in_available_blocks);
-    fprintf(f, "%lld unused pools * %zu bytes = %lld\n", (long long)d.unused_pools, pm->pool_size,
-            (long long)(d.unused_pools * (int64_t)pm->pool_size));
-    fprintf(f, "# bytes lost to pool headers       = %lld\n", (long long)d.bytes_lost_pool_headers);
-    fprintf(f, "# bytes lost to quantization       = %lld\n", (long long)d.bytes_lost_quantization);
-    fprintf(f, "# bytes lost to arena alignment    = %lld\n", (long long)d.bytes_lost_alignment);
-    fprintf(f, "Total                              = %lld\n", (long long)d.total);
+    fputc('\n', f);
+    print_one(f, "# arenas allocated total", d.arenas_allocated_total);
+    print_one(f, "# arenas reclaimed", d.arenas_reclaimed);
+    print_one(f, "# arenas highwater mark", d.arenas_highwater);
+    print_one(f, "# arenas allocated current", d.arenas_current);
+    snprintf(label, sizeof label, "%lld arenas * %zu bytes/arena", (long long)d.arenas_current, pm->arena_size);
+    print_one(f, label, d.arenas_current * (int64_t)pm->arena_size);
+    fputc('\n', f);
+    print_one(f, "# bytes in allocated blocks", d.bytes_in_allocated_blocks);
+    print_one(f, "# bytes in available blocks", d.bytes_in_available_blocks);
+    snprintf(label, sizeof label, "%lld unused pools * %zu bytes", (long long)d.unused_pools, pm->pool_size);
+    print_one(f, label, d.unused_pools * (int64_t)pm->pool_size);
+    print_one(f, "# bytes lost to pool headers", d.bytes_lost_pool_headers);
+    print_one(f, "# bytes lost to quantization", d.bytes_lost_quantization);
+    print_one(f, "# bytes lost to arena alignment", d.bytes_lost_alignment);
+    print_one(f, "Total", d.total);
+    fprintf(f, "\narena map counts\n");
+    print_one(f, "# arena map mid nodes", d.radix_mid_nodes);
+    print_one(f, "# arena map bot nodes", d.radix_bot_nodes);
+    fputc('\n', f);
+    unsigned a = pm->arena_bits;
+    int64_t root = (int64_t)(((size_t)1 << PM_INTERIOR_BITS(a)) * sizeof(void *));
+    int64_t mid = d.radix_mid_nodes * (int64_t)(((size_t)1 << PM_INTERIOR_BITS(a)) * sizeof(void *));
+    int64_t bot = d.radix_bot_nodes * (int64_t)(((size_t)1 << PM_BOT_BITS(a)) * sizeof(pm_radix_leaf));
+    print_one(f, "# bytes lost to arena map root", root);
+    print_one(f, "# bytes lost to arena map mid", mid);
+    print_one(f, "# bytes lost to arena map bot", bot);
+    print_one(f, "Total", root + mid + bot);
 }
 
 void ab_pymalloc_stats(ab_pymalloc *pm, ab_alloc_stats *out)

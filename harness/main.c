@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "harness/commands.h"
+#include "allocators/reference.h"
 
 typedef struct {
     const char *name;
@@ -32,6 +33,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* Any command may open the jemalloc reference allocator (run, list,
+     * validate, microbench...), and its library can only be dlopen'ed in a
+     * process that started with a larger static-TLS surplus: re-exec once
+     * with it, before anything else happens (allocators/reference.h). */
+    ab_ref_ensure_static_tls(argv);
     if (argc < 2) {
         usage(stderr);
         return AB_EXIT_USAGE;
