@@ -1,11 +1,18 @@
-/* cmd_exec.c -- placeholder until the issue that owns `arenabench exec` lands. */
-#include <stdio.h>
+/*
+ * cmd_exec.c -- `arenabench exec`: whole external commands as variants
+ * (e.g. two CPython builds, or one with PYTHONMALLOC=malloc), with the same
+ * schedule, isolation, statistics and results JSON as `run`.
+ */
 #include "harness/commands.h"
+#include "harness/drive.h"
+#include "harness/plan.h"
 
 int cmd_exec(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "arenabench exec: not built yet\n");
-    return AB_EXIT_USAGE;
+    ab_plan plan;
+    int rc = ab_plan_parse_exec(argc, argv, &plan);
+    if (rc == AB_PARSE_OK) rc = ab_drive(&plan, argc, argv);
+    else rc = rc == AB_PARSE_HELP ? AB_EXIT_OK : AB_EXIT_USAGE;
+    ab_plan_free(&plan);
+    return rc;
 }

@@ -1,11 +1,16 @@
-/* cmd_run.c -- placeholder until the issue that owns `arenabench run` lands. */
-#include <stdio.h>
+/*
+ * cmd_run.c -- `arenabench run`: the variant x workload matrix.
+ */
 #include "harness/commands.h"
+#include "harness/drive.h"
+#include "harness/plan.h"
 
 int cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "arenabench run: not built yet\n");
-    return AB_EXIT_USAGE;
+    ab_plan plan;
+    int rc = ab_plan_parse_run(argc, argv, &plan);
+    if (rc == AB_PARSE_OK) rc = ab_drive(&plan, argc, argv);
+    else rc = rc == AB_PARSE_HELP ? AB_EXIT_OK : AB_EXIT_USAGE;
+    ab_plan_free(&plan);
+    return rc;
 }
