@@ -1,0 +1,64 @@
+/*
+ * report_stats.h -- the statistics behind `table` and `compare`.
+ *
+ * Relative change: the ratio of means new/base minus one, with a 95%
+ * confidence interval from the delta method on the log of the ratio
+ *     Var(log(mb/ma)) ~= s_a^2/(n_a m_a^2) + s_b^2/(n_b m_b^2)
+ * and a Student t quantile with Welch-Satterthwaite degrees of freedom (so
+ * five samples per side give honest, wide intervals rather than normal ones).
+ * The interval is asymmetric around the point change, as ratios are.  When a
+ * mean is not positive the log cannot be taken and the plain (linear) delta
+ * method is used instead.
+ *
+ * Significance: Mann-Whitney U (two-sided), exact null distribution when
+ * there are no ties and both samples have at most AB_MWU_EXACT_MAX values,
+ * otherwise the normal approximation with tie correction and continuity
+ * correction (the same choices as scipy.stats.mannwhitneyu).  It makes no
+ * normality assumption, which matters for timings with a long right tail.
+ * Welch's t test is provided as the alternative (`compare --test welch`).
+ */
+#ifndef AB_REPORT_STATS_H
+#define AB_REPORT_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Above this many values per side the exact U distribution is not needed:
+ * the normal approximation is already accurate to ~1e-3 in p. */
+#define AB_MWU_EXACT_MAX 20
+
+double ab_stat_mean(const double *x, size_t n);
+/* Sample standard deviation (n-1 denominator); 0 when n < 2. */
+double ab_stat_stddev(const double *x, size_t n);
+/* Median of x (not modified); NaN when n == 0. */
+double ab_stat_median(const double *x, size_t n);
+
+/* Standard normal CDF. */
+double ab_normal_cdf(double z);
+/* Regularized incomplete beta I_x(a, b). */
+double ab_incomplete_beta(double a, double b, double x);
+/* Student t CDF and quantile with df degrees of freedom (df may be fractional). */
+double ab_student_t_cdf(double t, double df);
+double ab_student_t_quantile(double p, double df);
+
+typedef struct ab_rel_change {
+    bool valid;        /* false when the base mean is 0 or a side has no values */
+    double change;     /* mean(new)/mean(base) - 1 */
+    double lo, hi;     /* confidence interval of change; NaN if a side has < 2 values */
+} ab_rel_change;
+
+/* conf is the confidence level, e.g. 0.95. */
+ab_rel_change ab_relative_change(const double *base, size_t nb, const double *cand, size_t nc, double conf);
+
+typedef struct ab_test_result {
+    bool valid;        /* false when a side has no values (or < 2 for Welch) */
+    double statistic;  /* U of the first sample, or Welch's t (second minus first) */
+    double p;          /* two-sided */
+    double df;         /* Welch only */
+    bool exact;        /* Mann-Whitney: exact distribution used */
+} ab_test_result;
+
+ab_test_result ab_mann_whitney_u(const double *a, size_t na, const double *b, size_t nb);
+ab_test_result ab_welch_t(const double *a, size_t na, const double *b, size_t nb);
+
+#endif

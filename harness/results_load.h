@@ -1,0 +1,108 @@
+/*
+ * results_load.h -- read a results file (README "Results JSON", schema
+ * version 1), check it against the schema, and pull metric values out of it.
+ *
+ * This is the input side shared by `table`, `plot` and `compare`; the
+ * runner's tests may use ab_results_validate() on what it writes.  Readers
+ * ignore unknown keys (the schema promises that), and a value that could not
+ * be measured is JSON null, which is reported as "not available", never 0.
+ */
+#ifndef AB_RESULTS_LOAD_H
+#define AB_RESULTS_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#define AB_RESULTS_SCHEMA_VERSION 1
+
+typedef struct ab_results_cell {
+    const char *variant;       /* borrowed from the JSON document */
+    const char *workload;
+    json_t *json;              /* the cell object */
+} ab_results_cell;
+
+typedef struct ab_results {
+    json_t *root;
+    char path[512];
+    ab_results_cell *cells;
+    size_t ncells;
+    /* Distinct names in the order config.variants / config.workloads list
+     * them, then in order of first appearance among the cells. */
+    const char **variants;
+    size_t nvariants;
+    const char **workloads;
+    size_t nworkloads;
+} ab_results;
+
+/*
+ * Check a parsed document against schema version 1: the version, the
+ * required top-level objects, and for every cell its variant, workload and
+ * samples with a known status.  0 if usable; otherwise -1 with the first
+ * problem in err, naming where it is (e.g. "cells[3].samples[1]: ...").
+ */
+int ab_results_validate(const json_t *root, char *err, size_t errlen);
+
+/*
+ * Load and validate a file.  NULL with a message in err that says which of
+ * these it was: cannot open, not JSON (with line and column), unknown
+ * schema_version, a missing required key.
+ */
+ab_results *ab_results_load(const char *path, char *err, size_t errlen);
+void ab_results_free(ab_results *r);
+
+/* The cell for (variant, workload), or NULL. */
+const ab_results_cell *ab_results_find(const ab_results *r, const char *variant, const char *workload);
+
+/* config.scale, or NaN when absent. */
+double ab_results_scale(const ab_results *r);
+/* A string from machine.KEY, or NULL. */
+const char *ab_results_machine_str(const ab_results *r, const char *key);
+
+/*
+ * Metric names (README): "wall_ns", "user_ns", "sys_ns", "rss_peak_kb",
+ * "rss_end_kb", "counters.<event>", "alloc.<field>", "ops.<kind>", plus the
+ * derived "hugepage_coverage" = alloc.hugepage_bytes / alloc.arena_bytes_mapped
+ * (a fraction; 0 when nothing is mapped).
+ */
+bool ab_metric_name_valid(const char *metric);
+
+/*
+ * The metric's value for one sample: true with *out set, or false when the
+ * sample lacks it or it is null.
+ */
+bool ab_sample_metric(const json_t *sample, const char *metric, double *out);
+
+/* Whether a sample has status "ok" (only those enter statistics). */
+bool ab_sample_ok(const json_t *sample);
+
+typedef struct ab_metric_values {
+    double *v;                 /* values of the ok samples that have one (malloc'd) */
+    size_t n;
+    size_t n_samples;          /* all samples of the cell */
+    size_t n_not_ok;           /* samples whose status was not "ok" */
+    /* When n == 0 for a counter: its counter_status (e.g. "not_supported")
+     * and detail from counter_raw if any; else NULL.  Borrowed. */
+    const char *unavailable_status;
+    const char *unavailable_detail;
+    /* Status and reason of the first sample that was not ok, or NULL. */
+    const char *not_ok_status;
+    const char *not_ok_reason;
+} ab_metric_values;
+
+/* Collect one metric over a cell's ok samples.  0, or -1 on out of memory. */
+int ab_cell_metric(const ab_results_cell *cell, const char *metric, ab_metric_values *out);
+void ab_metric_values_free(ab_metric_values *mv);
+
+/* The checksum every ok sample of the cell agrees on; NULL if none or they
+ * disagree (then *disagree is set). Borrowed. */
+const char *ab_cell_checksum(const ab_results_cell *cell, bool *disagree);
+
+/*
+ * Counter events named by the file: config.events, then any other key seen
+ * in a sample's counters object.  Returns a malloc'd array of borrowed
+ * strings (free only the array) and sets *n.
+ */
+const char **ab_results_events(const ab_results *r, size_t *n);
+
+#endif
