@@ -27,8 +27,4 @@ typedef struct ab_summary {
 /* Summarise x[0..n-1] (the array is not modified). */
 void ab_stats_summarize(const double *x, size_t n, ab_summary *out);
 
-/* Student's t: CDF and the two-sided quantile t(p, df), p in (0, 1). */
-double ab_stats_t_cdf(double t, double df);
-double ab_stats_t_quantile(double p, double df);
-
 #endif
