@@ -7,7 +7,7 @@
  * otherwise look as if it used almost no memory.
  *
  * Cost: /proc/self/status is generated in full on every read (~1.4 KB of
- * text, about ten times the work of the statm read the timeline does), so
+ * text; ~5 us, about ten times the statm read the timeline does), so
  * the meter is only armed for variants that can map hugetlb pages.
  *
  * Everything here that runs in a sample's measured phase or in the SIGALRM
