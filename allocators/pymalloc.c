@@ -298,6 +298,12 @@ void ab_pymalloc_set_arena_hook(ab_pymalloc *pm, ab_arena_event_fn fn, void *arg
     pm->hook_arg = arg;
 }
 
+void ab_pymalloc_set_unmap_probe(ab_pymalloc *pm, void (*fn)(void *arg), void *arg)
+{
+    pm->unmap_probe = fn;
+    pm->unmap_probe_arg = arg;
+}
+
 /* ---- ab_allocator adapter ------------------------------------------------- */
 
 /* The fast path is inlined here too: the allocator interface's indirect

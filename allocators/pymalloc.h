@@ -53,6 +53,15 @@ const ab_pymalloc_config *ab_pymalloc_get_config(const ab_pymalloc *pm);
 /* Called on every arena map/unmap (after the count changed). */
 void ab_pymalloc_set_arena_hook(ab_pymalloc *pm, ab_arena_event_fn fn, void *arg);
 
+/*
+ * Called just *before* an arena is unmapped by the reclaim policy, while its
+ * pages are still mapped (the arena hook runs after).  The harness reads
+ * /proc/self/status HugetlbPages here: hugetlb pages leave the count only at
+ * munmap, so this is where their local maximum is.  NULL to remove.  Must be
+ * cheap and must not allocate through this allocator.
+ */
+void ab_pymalloc_set_unmap_probe(ab_pymalloc *pm, void (*fn)(void *arg), void *arg);
+
 /* Generic statistics (allocators/allocator.h); reads /proc/self/smaps for
  * hugepage_bytes, so never call it inside a measured phase. */
 void ab_pymalloc_stats(ab_pymalloc *pm, ab_alloc_stats *out);

@@ -184,6 +184,7 @@ static void free_arena(ab_pymalloc *pm, pm_arena *ao)
     ao->nextarena = pm->unused_arena_objects;
     pm->unused_arena_objects = ao;
     (void)pm_radix_mark(pm, ao->address, false);
+    if (pm->unmap_probe) pm->unmap_probe(pm->unmap_probe_arg);
     pm->pages.unmap(&pm->pages, (void *)ao->address, pm->arena_size);
     ao->address = 0;
     pm->narenas_currently_allocated--;

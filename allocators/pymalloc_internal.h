@@ -121,6 +121,8 @@ struct ab_pymalloc {
     ab_pages pages;
     ab_arena_event_fn hook;
     void *hook_arg;
+    void (*unmap_probe)(void *arg);  /* before a reclaim munmap, NULL none */
+    void *unmap_probe_arg;
     ab_pymalloc_config cfg;
     /* free/realloc instantiated for this geometry (pymalloc.c). */
     void (*free_fn)(void *self, void *p);

@@ -17,12 +17,15 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include "allocators/pymalloc.h"
 #include "harness/child.h"
+#include "harness/hugetlb_status.h"
 #include "harness/timeline.h"
 
 typedef struct phase_state {
     ab_counter_set *counters;
     ab_timeline *timeline;       /* NULL with --no-timeline */
+    ab_hugetlb_meter *hugetlb;   /* NULL: the variant maps no hugetlb pages */
     const ab_allocator *alloc;
     int phases;                  /* completed begin/end pairs */
     bool open;                   /* inside a phase */
@@ -32,6 +35,8 @@ typedef struct phase_state {
     /* Taken at the (last) end of the measured phase. */
     ab_alloc_stats stats;
     long rss_peak_kb, rss_end_kb;
+    long hugetlb_end_kb;         /* HugetlbPages, -1 unknown */
+    long hugetlb_peak_kb;        /* the meter's peak up to here, -1 unknown */
 } phase_state;
 
 static int64_t ts_ns(const struct timespec *t)
@@ -44,17 +49,76 @@ static int64_t tv_ns(const struct timeval *t)
     return (int64_t)t->tv_sec * 1000000000 + (int64_t)t->tv_usec * 1000;
 }
 
-void ab_read_vm_status(const char *path, long *hwm_kb, long *rss_kb)
+void ab_read_mem_status(const char *path, long *hwm_kb, long *rss_kb, long *hugetlb_kb)
 {
-    *hwm_kb = *rss_kb = -1;
+    *hwm_kb = *rss_kb = *hugetlb_kb = -1;
     FILE *f = fopen(path, "re");
     if (!f) return;
     char line[256];
     while (fgets(line, sizeof line, f)) {
         if (!strncmp(line, "VmHWM:", 6)) *hwm_kb = strtol(line + 6, NULL, 10);
         else if (!strncmp(line, "VmRSS:", 6)) *rss_kb = strtol(line + 6, NULL, 10);
+        else if (!strncmp(line, "HugetlbPages:", 13)) *hugetlb_kb = strtol(line + 13, NULL, 10);
     }
     fclose(f);
+}
+
+void ab_read_vm_status(const char *path, long *hwm_kb, long *rss_kb)
+{
+    long ignored;
+    ab_read_mem_status(path, hwm_kb, rss_kb, &ignored);
+}
+
+static json_t *kb_or_null(long kb)
+{
+    return kb >= 0 ? json_integer(kb) : json_null();
+}
+
+void ab_sample_add_mem(json_t *sample, long rss_peak_kb, long rss_end_kb, long hugetlb_peak_kb,
+                       long hugetlb_end_kb)
+{
+    json_object_set_new(sample, "hugetlb_kb_end", kb_or_null(hugetlb_end_kb));
+    json_object_set_new(sample, "hugetlb_kb_peak", kb_or_null(hugetlb_peak_kb));
+    bool peak = rss_peak_kb >= 0 && hugetlb_peak_kb >= 0, end = rss_end_kb >= 0 && hugetlb_end_kb >= 0;
+    json_object_set_new(sample, "mem_peak_kb", peak ? json_integer(rss_peak_kb + hugetlb_peak_kb) : json_null());
+    json_object_set_new(sample, "mem_end_kb", end ? json_integer(rss_end_kb + hugetlb_end_kb) : json_null());
+}
+
+/*
+ * Tracking the hugetlb peak.  HugetlbPages counts the huge pages currently
+ * faulted into this process's MAP_HUGETLB mappings, and in a sample's child
+ * the only such mappings are the model's arenas (the harness maps none).  A
+ * huge page enters the count when it is first touched inside an arena that
+ * is already mapped, and leaves it only when that arena is munmapped, which
+ * the model does only through its page backend, in free_arena() (reclaim)
+ * -- or at teardown, after every measurement.  So between two unmaps the
+ * count never falls: its maximum over any stretch of the run is reached
+ * either just before an unmap or at the stretch's end.  The arena hook
+ * runs *after* munmap and the map event comes before the arena is touched,
+ * so neither sees the pages of an arena filled and freed between two
+ * events; hence the unmap probe, which reads the count while the arena is
+ * still mapped.  With a read before every unmap (the probe) and one at the
+ * end of the measured phase, the meter's peak is the true peak up to that
+ * end, whatever the timeline ticks happen to catch.
+ */
+static void on_unmap_probe(void *arg)
+{
+    ab_hugetlb_meter_read(arg);
+}
+
+/* The arena hook when the hugetlb meter is armed but there is no timeline
+ * (with a timeline, its records read the meter). */
+static void on_arena_read_meter(void *arg, int mapped, int64_t arenas_current)
+{
+    (void)mapped;
+    (void)arenas_current;
+    ab_hugetlb_meter_read(arg);
+}
+
+/* Whether the variant can map MAP_HUGETLB pages through the model. */
+static bool variant_maps_hugetlb(const ab_variant *v)
+{
+    return v->kind == AB_VARIANT_PYMALLOC && v->cfg.pages == AB_PAGES_HUGETLB;
 }
 
 static void phase_begin(void *hook)
@@ -84,7 +148,19 @@ static void phase_end(void *hook)
     ps->user_ns += tv_ns(&ru_end.ru_utime) - tv_ns(&ps->ru_begin.ru_utime);
     ps->sys_ns += tv_ns(&ru_end.ru_stime) - tv_ns(&ps->ru_begin.ru_stime);
     /* Outside the measured phase from here on. */
-    ab_read_vm_status("/proc/self/status", &ps->rss_peak_kb, &ps->rss_end_kb);
+    ab_read_mem_status(AB_PROC_SELF_STATUS, &ps->rss_peak_kb, &ps->rss_end_kb, &ps->hugetlb_end_kb);
+    if (ps->hugetlb) {
+        /* The meter saw every unmap so far; with the end value, its peak
+         * is the peak up to now (see on_unmap_probe). */
+        int64_t end = ab_hugetlb_meter_read(ps->hugetlb);
+        if (end >= 0) ps->hugetlb_end_kb = (long)end;
+        ps->hugetlb_peak_kb = (long)ab_hugetlb_meter_peak(ps->hugetlb);
+    } else {
+        /* Not tracked: the variant maps no hugetlb pages through the model,
+         * so the peak is the end value (0).  Anything else is some hugetlb
+         * mapping we did not watch, whose peak is unknown. */
+        ps->hugetlb_peak_kb = ps->hugetlb_end_kb == 0 ? 0 : -1;
+    }
     ab_alloc_stats_init_unknown(&ps->stats);
     if (ps->alloc->stats) ps->alloc->stats(ps->alloc->self, &ps->stats);
 }
@@ -213,20 +289,33 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
         send_failure(out_fd, reason);
     }
 
+    /* Only a pymalloc variant with pages=hugetlb can hold hugetlb pages, and
+     * only then is the (dear) status read worth it: see hugetlb_status.h. */
+    ab_hugetlb_meter meter;
+    bool have_meter = variant_maps_hugetlb(&pv->variant) && ab_hugetlb_meter_open(&meter) == 0;
+    if (have_meter) {
+        ab_hugetlb_meter_read(&meter);
+        ab_pymalloc_set_unmap_probe(alloc.self, on_unmap_probe, &meter);
+    }
+
     ab_timeline timeline;
     bool have_timeline = plan->timeline &&
                          ab_timeline_start(&timeline, AB_TIMELINE_CAPACITY, AB_TIMELINE_INTERVAL_MS) == 0;
+    if (have_timeline) timeline.hugetlb = have_meter ? &meter : NULL;
     if (have_timeline && alloc.set_arena_hook) {
         /* A freshly opened allocator has no arenas; the hook reports every change. */
         atomic_store(&timeline.arenas, 0);
         alloc.set_arena_hook(alloc.self, ab_timeline_arena_hook, &timeline);
+    } else if (have_meter) {
+        alloc.set_arena_hook(alloc.self, on_arena_read_meter, &meter);
     }
 
     phase_state ps;
     memset(&ps, 0, sizeof ps);
     ps.alloc = &alloc;
     ps.timeline = have_timeline ? &timeline : NULL;
-    ps.rss_peak_kb = ps.rss_end_kb = -1;
+    ps.hugetlb = have_meter ? &meter : NULL;
+    ps.rss_peak_kb = ps.rss_end_kb = ps.hugetlb_end_kb = ps.hugetlb_peak_kb = -1;
     ps.counters = ab_counters_open((const char *const *)plan->events, plan->n_events, 0, false);
 
     ab_wl_ctx ctx;
@@ -242,10 +331,9 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
 
     int rc = pw->workload->run(&ctx);
     if (ps.open) phase_end(&ps); /* a workload that forgot to close its phase */
-    if (have_timeline) {
-        ab_timeline_stop(&timeline);
-        if (alloc.set_arena_hook) alloc.set_arena_hook(alloc.self, NULL, NULL);
-    }
+    if (have_timeline) ab_timeline_stop(&timeline);
+    if ((have_timeline || have_meter) && alloc.set_arena_hook) alloc.set_arena_hook(alloc.self, NULL, NULL);
+    if (have_meter) ab_pymalloc_set_unmap_probe(alloc.self, NULL, NULL);
 
     json_t *s = json_object();
     const char *status = "ok";
@@ -271,6 +359,10 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     /* What the child held before the allocator was opened (the forked
      * driver image); included in rss_peak_kb and rss_end_kb. */
     json_object_set_new(s, "rss_base_kb", rss_base_kb >= 0 ? json_integer(rss_base_kb) : json_null());
+    if (measured)
+        ab_sample_add_mem(s, ps.rss_peak_kb, ps.rss_end_kb, ps.hugetlb_peak_kb, ps.hugetlb_end_kb);
+    else
+        ab_sample_add_mem(s, -1, -1, -1, -1);
     char sum[17];
     snprintf(sum, sizeof sum, "%016" PRIx64, ctx.checksum);
     json_object_set_new(s, "checksum", rc == 0 ? json_string(sum) : json_null());

@@ -28,5 +28,18 @@ json_t *ab_alloc_stats_json(const ab_alloc_stats *st);
 
 /* VmHWM and VmRSS (kB) from a /proc/PID/status file; -1 where unreadable. */
 void ab_read_vm_status(const char *path, long *hwm_kb, long *rss_kb);
+/* The same plus HugetlbPages (kB), which VmRSS/VmHWM do not include. */
+void ab_read_mem_status(const char *path, long *hwm_kb, long *rss_kb, long *hugetlb_kb);
+
+/*
+ * Add "hugetlb_kb_end", "hugetlb_kb_peak", "mem_peak_kb" and "mem_end_kb"
+ * (null where an input is unknown, i.e. negative):
+ *   mem_end_kb  = rss_end_kb + hugetlb_kb_end (exact: one moment);
+ *   mem_peak_kb = rss_peak_kb + hugetlb_kb_peak, an upper bound of the true
+ *                 peak (the two maxima need not coincide in time), never
+ *                 below it.
+ */
+void ab_sample_add_mem(json_t *sample, long rss_peak_kb, long rss_end_kb, long hugetlb_peak_kb,
+                       long hugetlb_end_kb);
 
 #endif

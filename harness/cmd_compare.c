@@ -72,9 +72,9 @@ static void usage(FILE *f)
             "                          [--alpha A] [--test mwu|welch] [--format text|md] [--verbose]\n"
             "\n"
             "Compare every (variant, workload) cell found in both files, metric by metric.\n"
-            "Noisy metrics (wall_ns, user_ns, sys_ns, rss_peak_kb, rss_end_kb, counters.EVENT) are\n"
-            "worse when the change of the mean exceeds the threshold in the worse direction AND the\n"
-            "samples differ significantly: two-sided Mann-Whitney U test (exact without ties for up\n"
+            "Noisy metrics (wall_ns, user_ns, sys_ns, rss_peak_kb, rss_end_kb, mem_peak_kb, mem_end_kb,\n"
+            "counters.EVENT) are worse when the change of the mean exceeds the threshold in the worse\n"
+            "direction AND the samples differ significantly: two-sided Mann-Whitney U test (exact without ties for up\n"
             "to %d samples a side, else normal approximation with tie correction), or Welch's t test\n"
             "with --test welch.  Deterministic metrics (alloc.FIELD, hugepage_coverage, checksum) are\n"
             "compared by their median with a tight tolerance: 0 for arena counts (one extra arena is a\n"
@@ -84,7 +84,8 @@ static void usage(FILE *f)
             "  --threshold PCT  noisy-metric threshold in %% of the base (default %.0f)\n"
             "  --metrics LIST   comma-separated metrics; NAME=PCT sets that metric's own threshold or\n"
             "                   tolerance (e.g. rss_peak_kb=10,counters.page-faults=5,alloc.arenas_current)\n"
-            "                   default: wall_ns, rss_peak_kb, rss_end_kb, every counter in both files,\n"
+            "                   default: wall_ns, rss_peak_kb, rss_end_kb, mem_peak_kb, mem_end_kb\n"
+            "                   (RSS + hugetlb pages), every counter in both files,\n"
             "                   alloc.arenas_highwater, alloc.arenas_current, hugepage_coverage,\n"
             "                   alloc.hugetlb_fallbacks, checksum\n"
             "  --alpha A        significance level (default %.2f)\n"
@@ -201,7 +202,7 @@ static int parse_args(int argc, char **argv, compare_opts *o)
 /* Metrics compared when --metrics is not given. */
 static size_t default_metrics(const ab_results *a, const ab_results *b, char ***owned)
 {
-    static const char *const fixed_head[] = {"wall_ns", "rss_peak_kb", "rss_end_kb"};
+    static const char *const fixed_head[] = {"wall_ns", "rss_peak_kb", "rss_end_kb", "mem_peak_kb", "mem_end_kb"};
     static const char *const fixed_tail[] = {"alloc.arenas_highwater", "alloc.arenas_current",
                                              "hugepage_coverage", "alloc.hugetlb_fallbacks", "checksum"};
     size_t na = 0, nb = 0, n = 0;

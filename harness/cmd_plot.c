@@ -331,16 +331,20 @@ static void plot_timeline(plot_ctx *c, const char *workload)
         if (!f && !(f = open_tsv(c, stem, path, sizeof path)))
             return;
         const json_t *tl = json_object_get(s, "timeline");
+        /* Memory = rss_kb + hugetlb_kb: RSS omits MAP_HUGETLB pages.  Files
+         * from before the hugetlb_kb column have none; RSS alone stands. */
         const json_t *t = json_object_get(tl, "t_ns"), *rss = json_object_get(tl, "rss_kb"),
-                     *arenas = json_object_get(tl, "arenas");
+                     *huge = json_object_get(tl, "hugetlb_kb"), *arenas = json_object_get(tl, "arenas");
         fprintf(f, "%s# variant %s (rep %lld)\n", nseries ? "\n\n" : "", r->variants[v],
                 (long long)json_integer_value(json_object_get(s, "rep")));
         for (size_t i = 0; i < json_array_size(t); i++) {
             const json_t *ri = json_array_get(rss, i), *ai = json_array_get(arenas, i);
+            const json_t *hi = huge ? json_array_get(huge, i) : NULL;
             fprintf(f, "%.4f\t", json_number_value(json_array_get(t, i)) / NS_PER_MS);
-            if (json_is_number(ri)) {
-                fprintf(f, "%.4f\t", json_number_value(ri) / KIB_PER_MIB);
-                range_add(&rss_range, json_number_value(ri) / KIB_PER_MIB);
+            if (json_is_number(ri) && (!huge || json_is_number(hi))) {
+                double mib = (json_number_value(ri) + (hi ? json_number_value(hi) : 0)) / KIB_PER_MIB;
+                fprintf(f, "%.4f\t", mib);
+                range_add(&rss_range, mib);
             } else {
                 fputs("?\t", f);
             }
@@ -430,7 +434,7 @@ static void plot_kept(plot_ctx *c)
         for (size_t v = 0; v < r->nvariants; v++) {
             const ab_results_cell *cell = ab_results_find(r, r->variants[v], r->workloads[w]);
             double rss, arenas;
-            if (cell_median(cell, "rss_end_kb", &rss)) {
+            if (cell_median(cell, "mem_end_kb", &rss)) {
                 fprintf(f, "\t%.3f", rss / KIB_PER_MIB);
                 range_add(&rss_range, rss / KIB_PER_MIB);
             } else {

@@ -61,10 +61,11 @@ static void usage(FILE *f)
             "(Mann-Whitney U, two-sided, alpha %.2f).  n/a: not measured, reason in a footnote.\n"
             "\n"
             "  --baseline V   variant to compare against (default: 4k if present, else the first)\n"
-            "  --metric M     wall_ns, user_ns, sys_ns, rss_peak_kb, rss_end_kb, counters.EVENT,\n"
+            "  --metric M     wall_ns, user_ns, sys_ns, mem_peak_kb, mem_end_kb, rss_peak_kb,\n"
+            "                 rss_end_kb, hugetlb_kb_peak, hugetlb_kb_end, counters.EVENT,\n"
             "                 alloc.FIELD, ops.KIND, hugepage_coverage (repeatable or comma list;\n"
-            "                 default: wall time, every counter, peak/end RSS, arenas highwater\n"
-            "                 and current, huge-page coverage)\n"
+            "                 default: wall time, every counter, peak/end memory (RSS + hugetlb),\n"
+            "                 arenas highwater and current, huge-page coverage)\n"
             "  --format F     text (default), md, or csv (long format: one line per cell)\n"
             "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n",
             TABLE_ALPHA);
@@ -374,7 +375,9 @@ static int write_files(const ab_results *r, const char *metric, const char *base
 static size_t default_metrics(const ab_results *r, char ***owned)
 {
     static const char *const head[] = {"wall_ns"};
-    static const char *const tail[] = {"rss_peak_kb", "rss_end_kb", "alloc.arenas_highwater",
+    /* RSS omits MAP_HUGETLB pages, so the memory rows are RSS + hugetlb
+     * (rss_* stay selectable with --metric). */
+    static const char *const tail[] = {"mem_peak_kb", "mem_end_kb", "alloc.arenas_highwater",
                                        "alloc.arenas_current", "hugepage_coverage"};
     size_t nev = 0;
     const char **events = ab_results_events(r, &nev);

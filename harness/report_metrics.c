@@ -31,6 +31,18 @@ void ab_metric_describe(const char *metric, ab_metric_desc *d)
                  metric[4] == 'p' ? "peak RSS" : "RSS at the end", metric);
         d->unit = "MiB";
         d->display_scale = 1 / KIB_PER_MIB;
+    } else if (!strcmp(metric, "mem_peak_kb") || !strcmp(metric, "mem_end_kb")) {
+        /* Same direction and (noisy, statistical) judgement as the RSS
+         * figures they extend, so compare treats them alike. */
+        snprintf(d->title, sizeof d->title, "%s memory (RSS + hugetlb) (%s)",
+                 metric[4] == 'p' ? "peak" : "end", metric);
+        d->unit = "MiB";
+        d->display_scale = 1 / KIB_PER_MIB;
+    } else if (!strcmp(metric, "hugetlb_kb_peak") || !strcmp(metric, "hugetlb_kb_end")) {
+        snprintf(d->title, sizeof d->title, "%s hugetlb pages (%s)",
+                 metric[11] == 'p' ? "peak" : "end", metric);
+        d->unit = "MiB";
+        d->display_scale = 1 / KIB_PER_MIB;
     } else if (!strcmp(metric, "hugepage_coverage")) {
         snprintf(d->title, sizeof d->title,
                  "huge-page coverage (alloc.hugepage_bytes / alloc.arena_bytes_mapped)");

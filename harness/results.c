@@ -15,7 +15,8 @@
 /* Keys every sample carries (null where not measured), so readers can rely
  * on their presence whatever the status. */
 static const char *const sample_keys[] = {
-    "wall_ns", "user_ns", "sys_ns", "alloc", "rss_peak_kb", "rss_end_kb", "checksum", "ops", "timeline",
+    "wall_ns", "user_ns", "sys_ns", "alloc", "rss_peak_kb", "rss_end_kb", "hugetlb_kb_end",
+    "hugetlb_kb_peak", "mem_peak_kb", "mem_end_kb", "checksum", "ops", "timeline",
 };
 
 static json_t *timeval_ns(const struct timeval *t)
@@ -101,7 +102,9 @@ json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
     size_t ns = json_array_size(samples);
     double *x = malloc((ns ? ns : 1) * sizeof *x);
     json_t *sum = json_object();
-    static const char *const top[] = {"wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb"};
+    static const char *const top[] = {"wall_ns",        "user_ns",         "sys_ns",      "rss_peak_kb",
+                                      "rss_end_kb",     "hugetlb_kb_peak", "hugetlb_kb_end",
+                                      "mem_peak_kb",    "mem_end_kb"};
     for (size_t k = 0; k < sizeof top / sizeof top[0]; k++)
         json_object_set_new(sum, top[k], summary_of(x, collect(samples, NULL, top[k], x)));
     char name[160];

@@ -210,7 +210,8 @@ const char *ab_results_machine_str(const ab_results *r, const char *key)
 }
 
 static const char *const plain_metrics[] = {
-    "wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb", "hugepage_coverage", NULL,
+    "wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb", "mem_peak_kb", "mem_end_kb",
+    "hugetlb_kb_peak", "hugetlb_kb_end", "hugepage_coverage", NULL,
 };
 
 static const char *const metric_prefixes[] = {"counters.", "alloc.", "ops.", NULL};
@@ -257,7 +258,15 @@ bool ab_sample_metric(const json_t *sample, const char *metric, double *out)
             return number_of(json_object_get(json_object_get(sample, object), metric + len), out);
         }
     }
-    return number_of(json_object_get(sample, metric), out);
+    const json_t *v = json_object_get(sample, metric);
+    /* Files written before the mem_* keys existed: their only memory
+     * figure is RSS, which is complete for every variant but hugetlb (see
+     * results_load.h).  A key that is present but null stays unknown. */
+    if (!v && !strcmp(metric, "mem_peak_kb"))
+        v = json_object_get(sample, "rss_peak_kb");
+    else if (!v && !strcmp(metric, "mem_end_kb"))
+        v = json_object_get(sample, "rss_end_kb");
+    return number_of(v, out);
 }
 
 bool ab_sample_ok(const json_t *sample)

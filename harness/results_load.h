@@ -61,9 +61,16 @@ const char *ab_results_machine_str(const ab_results *r, const char *key);
 
 /*
  * Metric names (README): "wall_ns", "user_ns", "sys_ns", "rss_peak_kb",
- * "rss_end_kb", "counters.<event>", "alloc.<field>", "ops.<kind>", plus the
+ * "rss_end_kb", "hugetlb_kb_peak", "hugetlb_kb_end", "mem_peak_kb",
+ * "mem_end_kb", "counters.<event>", "alloc.<field>", "ops.<kind>", plus the
  * derived "hugepage_coverage" = alloc.hugepage_bytes / alloc.arena_bytes_mapped
  * (a fraction; 0 when nothing is mapped).
+ *
+ * mem_peak_kb / mem_end_kb are RSS + hugetlb pages (RSS omits MAP_HUGETLB
+ * memory).  A sample written before these keys existed has no such key; its
+ * rss_peak_kb / rss_end_kb stand in, which is exact for every variant except
+ * pymalloc pages=hugetlb (whose old figures undercount).  A key that is
+ * present but null stays unavailable.
  */
 bool ab_metric_name_valid(const char *metric);
 

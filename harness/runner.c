@@ -327,7 +327,7 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
 
     int64_t deadline = t_fork + (int64_t)(plan->timeout_s * 1e9);
     int64_t t_exit = -1;
-    long hwm_kb = -1, rss_kb = -1;
+    long hwm_kb = -1, rss_kb = -1, hugetlb_kb = -1;
     int wstatus = 0;
     bool reaped = false;
     while (!reaped) {
@@ -339,7 +339,7 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
                     t_exit = now_ns();
                     char path[64];
                     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-                    ab_read_vm_status(path, &hwm_kb, &rss_kb);
+                    ab_read_mem_status(path, &hwm_kb, &rss_kb, &hugetlb_kb);
                     sig = 0;
                 } else if (event != 0) {
                     sig = 0; /* group stop and other events: just resume */
@@ -402,6 +402,11 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
         json_object_set_new(s, "rss_end_kb", json_null());
         json_object_set_new(s, "rss_source", json_string(traced ? "wait4 ru_maxrss (no exit stop seen)" : "wait4 ru_maxrss (ptrace unavailable); includes the pre-exec image"));
     }
+    /* HugetlbPages at the exit stop is exact for the end; its peak cannot
+     * be seen from outside (hugetlb pages have no high-water mark and may
+     * have been unmapped before the exit), so hugetlb_kb_peak and
+     * mem_peak_kb are null here rather than a figure that could be low. */
+    ab_sample_add_mem(s, -1, hwm_kb >= 0 && ok ? rss_kb : -1, -1, hwm_kb >= 0 && ok ? hugetlb_kb : -1);
     json_object_set_new(s, "checksum", json_null());
     json_object_set_new(s, "ops", json_null());
     json_object_set_new(s, "timeline", json_null());

@@ -48,6 +48,7 @@ static void record(ab_timeline *tl, ab_tl_event ev, int64_t arenas)
     ab_tl_record *r = &tl->rec[i];
     r->t_ns = now_ns() - tl->t0_ns;
     r->rss_kb = read_rss_kb(tl);
+    r->hugetlb_kb = tl->hugetlb ? ab_hugetlb_meter_read(tl->hugetlb) : 0;
     r->arenas = (int32_t)arenas;
     r->event = ev;
 }
@@ -150,17 +151,18 @@ json_t *ab_timeline_json(ab_timeline *tl)
         }
         tl->rec[j] = r;
     }
-    json_t *t = json_array(), *rss = json_array(), *ar = json_array(), *ev = json_array();
+    json_t *t = json_array(), *rss = json_array(), *huge = json_array(), *ar = json_array(), *ev = json_array();
     for (size_t i = 0; i < n; i++) {
         const ab_tl_record *r = &tl->rec[i];
         json_array_append_new(t, json_integer(r->t_ns));
         json_array_append_new(rss, int_or_null(r->rss_kb));
+        json_array_append_new(huge, int_or_null(r->hugetlb_kb));
         json_array_append_new(ar, int_or_null(r->arenas));
         json_array_append_new(ev, json_string(event_names[r->event]));
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:i, s:I}", "t_ns", t, "rss_kb", rss, "arenas", ar,
-                     "event", ev, "interval_ms", tl->interval_ms, "dropped",
-                     (json_int_t)(claimed - n));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:I, s:b}", "t_ns", t, "rss_kb", rss,
+                     "hugetlb_kb", huge, "arenas", ar, "event", ev, "interval_ms", tl->interval_ms,
+                     "dropped", (json_int_t)(claimed - n), "hugetlb_sampled", tl->hugetlb != NULL);
 }
 
 void ab_timeline_free(ab_timeline *tl)

@@ -82,11 +82,28 @@ static inline bool schema_check_sample(json_t *s, const char *where, bool exec_m
     bool ok = !strcmp(st, "ok");
     if (!ok && !json_is_string(json_object_get(s, "reason")))
         return schema_fail(e, "%s: a %s sample needs a reason", where, st);
-    static const char *const nums[] = {"wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb", NULL};
+    static const char *const nums[] = {"wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb",
+                                       "hugetlb_kb_end", "mem_end_kb", NULL};
     for (const char *const *k = nums; *k; k++) {
-        bool nullable = !ok || (exec_mode && !strcmp(*k, "rss_end_kb"));
+        bool nullable = !ok || (exec_mode && (!strcmp(*k, "rss_end_kb") || !strcmp(*k, "hugetlb_kb_end") ||
+                                              !strcmp(*k, "mem_end_kb")));
         if (!schema_key(s, where, *k, 'i', nullable, e)) return false;
     }
+    /* The hugetlb peak cannot be seen from outside an exec'ed process, and
+     * is unknown for a variant with hugetlb pages the harness did not watch. */
+    if (!schema_key(s, where, "hugetlb_kb_peak", 'i', true, e) || !schema_key(s, where, "mem_peak_kb", 'i', true, e))
+        return false;
+    if (ok && !exec_mode && !json_is_integer(json_object_get(s, "hugetlb_kb_peak")) &&
+        json_integer_value(json_object_get(s, "hugetlb_kb_end")) == 0)
+        return schema_fail(e, "%s: hugetlb_kb_peak null although no hugetlb pages were held", where);
+    json_t *mp = json_object_get(s, "mem_peak_kb"), *hp = json_object_get(s, "hugetlb_kb_peak");
+    if (json_is_integer(mp) != json_is_integer(hp) ||
+        (json_is_integer(mp) && json_integer_value(mp) != json_integer_value(json_object_get(s, "rss_peak_kb")) + json_integer_value(hp)))
+        return schema_fail(e, "%s: mem_peak_kb is not rss_peak_kb + hugetlb_kb_peak", where);
+    json_t *me = json_object_get(s, "mem_end_kb");
+    if (json_is_integer(me) && json_integer_value(me) != json_integer_value(json_object_get(s, "rss_end_kb")) +
+                                                          json_integer_value(json_object_get(s, "hugetlb_kb_end")))
+        return schema_fail(e, "%s: mem_end_kb is not rss_end_kb + hugetlb_kb_end", where);
     if (!schema_key(s, where, "counters", 'o', false, e) || !schema_key(s, where, "counter_status", 'o', false, e) ||
         !schema_key(s, where, "counter_raw", 'o', false, e))
         return false;
@@ -127,7 +144,8 @@ static inline bool schema_check_sample(json_t *s, const char *where, bool exec_m
     if (!schema_key(s, where, "timeline", 'o', true, e)) return false;
     json_t *tl = json_object_get(s, "timeline");
     if (json_is_object(tl)) {
-        static const char *const cols[] = {"t_ns", "rss_kb", "arenas", "event", NULL};
+        static const char *const cols[] = {"t_ns", "rss_kb", "hugetlb_kb", "arenas", "event", NULL};
+        if (!schema_key(tl, "timeline", "hugetlb_sampled", 'b', false, e)) return false;
         size_t n = json_array_size(json_object_get(tl, "t_ns"));
         for (const char *const *k = cols; *k; k++) {
             if (!schema_key(tl, "timeline", *k, 'a', false, e)) return false;
@@ -138,8 +156,12 @@ static inline bool schema_check_sample(json_t *s, const char *where, bool exec_m
             if (!json_is_integer(json_array_get(json_object_get(tl, "t_ns"), i)))
                 return schema_fail(e, "%s: timeline.t_ns[%zu] not an integer", where, i);
             json_t *r = json_array_get(json_object_get(tl, "rss_kb"), i), *a = json_array_get(json_object_get(tl, "arenas"), i);
-            if (!(json_is_integer(r) || json_is_null(r)) || !(json_is_integer(a) || json_is_null(a)))
-                return schema_fail(e, "%s: timeline rss_kb/arenas[%zu] not int|null", where, i);
+            json_t *h = json_array_get(json_object_get(tl, "hugetlb_kb"), i);
+            if (!(json_is_integer(r) || json_is_null(r)) || !(json_is_integer(a) || json_is_null(a)) ||
+                !(json_is_integer(h) || json_is_null(h)))
+                return schema_fail(e, "%s: timeline rss_kb/hugetlb_kb/arenas[%zu] not int|null", where, i);
+            if (json_is_false(json_object_get(tl, "hugetlb_sampled")) && json_integer_value(h) != 0)
+                return schema_fail(e, "%s: timeline.hugetlb_kb[%zu] not 0 although not sampled", where, i);
             if (!schema_in(json_string_value(json_array_get(json_object_get(tl, "event"), i)), tl_events))
                 return schema_fail(e, "%s: timeline.event[%zu] unknown", where, i);
         }
@@ -150,7 +172,8 @@ static inline bool schema_check_sample(json_t *s, const char *where, bool exec_m
 static inline bool schema_check_summary(json_t *sum, const char *where, json_t *events, schema_err *e)
 {
     if (!json_is_object(sum)) return schema_fail(e, "%s: summary is not an object", where);
-    const char *fixed[] = {"wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb"};
+    const char *fixed[] = {"wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb",
+                           "hugetlb_kb_peak", "hugetlb_kb_end", "mem_peak_kb", "mem_end_kb"};
     char name[200];
     size_t n_fixed = sizeof fixed / sizeof fixed[0], n = n_fixed + json_array_size(events);
     for (size_t i = 0; i < n; i++) {
