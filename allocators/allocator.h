@@ -8,7 +8,9 @@
  *
  * Invariants every implementation keeps:
  *   - malloc/calloc/realloc return memory aligned to at least AB_MIN_ALIGNMENT
- *     (16 bytes, pymalloc's ALIGNMENT on 64-bit since CPython 3.8);
+ *     (16 bytes, pymalloc's ALIGNMENT on 64-bit since CPython 3.8), except
+ *     that jemalloc, mimalloc and tcmalloc align requests of 0-8 bytes to 8:
+ *     they are measured as shipped, not padded (tests/test_reference.c);
  *   - free(NULL) is a no-op, realloc(NULL, n) is malloc(n);
  *   - a pointer the allocator did not hand out must never be passed to it,
  *     except that the pymalloc model accepts (and forwards to the system
