@@ -292,18 +292,29 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
                             ab_sample_record *r, int sigchld_fd, const sigset_t *waitmask)
 {
     const ab_plan_variant *pv = &plan->variants[slot->variant];
-    int go[2], errp[2];
+    /* A failed sample must not leak descriptors: the driver runs thousands
+     * of samples, and every leaked pair would also be inherited by the next
+     * children until they exec. */
+    int go[2] = {-1, -1}, errp[2] = {-1, -1};
+    const char *failed_call = NULL;
+    pid_t pid = -1;
+    int64_t t_fork = 0;
     if (pipe2(go, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
-        r->status = AB_SAMPLE_FAILED;
-        snprintf(r->reason, sizeof r->reason, "pipe: %s", strerror(errno));
-        return;
+        failed_call = "pipe";
+    } else {
+        fflush(NULL);
+        t_fork = now_ns();
+        pid = fork();
+        if (pid < 0) failed_call = "fork";
     }
-    fflush(NULL);
-    int64_t t_fork = now_ns();
-    pid_t pid = fork();
-    if (pid < 0) {
+    if (failed_call) {
+        int saved = errno;
+        for (int i = 0; i < 2; i++) {
+            if (go[i] >= 0) close(go[i]);
+            if (errp[i] >= 0) close(errp[i]);
+        }
         r->status = AB_SAMPLE_FAILED;
-        snprintf(r->reason, sizeof r->reason, "fork: %s", strerror(errno));
+        snprintf(r->reason, sizeof r->reason, "%s: %s", failed_call, strerror(saved));
         return;
     }
     if (pid == 0) {

@@ -38,9 +38,9 @@ arenatrace: $(ARENATRACE_TARGETS)
 FUZZ_CC ?= clang
 .PHONY: fuzz-trace
 fuzz-trace: $(BUILD)/fuzz/trace_fuzzer
-$(BUILD)/fuzz/trace_fuzzer: harness/arenatrace/fuzz_trace.c workloads/trace_format.c workloads/replay.c \
-                            workloads/trace_format.h workloads/replay.h
+FUZZ_SRCS := harness/arenatrace/fuzz_trace.c workloads/trace_format.c workloads/replay.c allocators/stats.c
+$(BUILD)/fuzz/trace_fuzzer: $(FUZZ_SRCS) workloads/trace_format.h workloads/replay.h tests/budget_alloc.h
 	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz-trace needs clang (apt-get install clang)"; exit 2; }
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -I. -D_GNU_SOURCE -g -O1 -std=c11 $(WARN) -fsanitize=fuzzer,address,undefined \
-	    harness/arenatrace/fuzz_trace.c workloads/trace_format.c workloads/replay.c -o $@
+	    $(FUZZ_SRCS) -o $@

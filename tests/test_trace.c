@@ -23,6 +23,7 @@
 #include "harness/validate_trace.h"
 #include "allocators/variant.h"
 #include "tests/testutil.h"
+#include "tests/budget_alloc.h"
 #include "workloads/replay.h"
 #include "workloads/trace_format.h"
 
@@ -217,66 +218,6 @@ static oracle_result replay_on_pymalloc(const ab_trace *t)
     return r;
 }
 
-/* ---- a counting allocator with a budget: replay under fuzzing ----------- */
-
-typedef struct budget {
-    size_t live_bytes, limit, max_block;
-    uint64_t live_blocks;
-} budget;
-
-#define HDR 16
-
-static void *b_malloc(void *s, size_t n)
-{
-    budget *b = s;
-    if (n > b->max_block || b->live_bytes + n > b->limit) return NULL;
-    size_t *p = malloc(n + HDR);
-    if (!p) return NULL;
-    p[0] = n;
-    b->live_bytes += n;
-    b->live_blocks++;
-    return (char *)p + HDR;
-}
-static void *b_calloc(void *s, size_t a, size_t e)
-{
-    if (e && a > ((budget *)s)->max_block / e) return NULL;
-    void *p = b_malloc(s, a * e);
-    if (p) memset(p, 0, a * e);
-    return p;
-}
-static void b_free(void *s, void *p)
-{
-    budget *b = s;
-    if (!p) return;
-    size_t *h = (size_t *)((char *)p - HDR);
-    b->live_bytes -= h[0];
-    b->live_blocks--;
-    free(h);
-}
-static void *b_realloc(void *s, void *p, size_t n)
-{
-    if (!p) return b_malloc(s, n);
-    size_t old = *(size_t *)((char *)p - HDR);
-    void *q = b_malloc(s, n);
-    if (!q) return NULL;
-    memcpy(q, p, old < n ? old : n);
-    b_free(s, p);
-    return q;
-}
-static void b_stats(void *s, ab_alloc_stats *st)
-{
-    (void)s;
-    ab_alloc_stats_init_unknown(st);
-}
-
-static ab_allocator budget_allocator(budget *b, size_t limit)
-{
-    /* A block may take at most 1/64 of the budget. */
-    *b = (budget){0, limit, limit / 64, 0};
-    return (ab_allocator){.name = "budget", .self = b, .malloc = b_malloc, .calloc = b_calloc,
-                          .realloc = b_realloc, .free = b_free, .stats = b_stats};
-}
-
 /* ---- tests ------------------------------------------------------------- */
 
 static void capture_module_and_replay_on_real_pymalloc(void **state)
@@ -322,8 +263,8 @@ static void capture_module_and_replay_on_real_pymalloc(void **state)
     assert_true(r.counts.prefill_blocks > 1000);
 
     /* The op stream checksum does not depend on the allocator. */
-    budget b;
-    ab_allocator ba = budget_allocator(&b, (size_t)1 << 31);
+    ab_budget b;
+    ab_allocator ba = ab_budget_allocator(&b, (size_t)1 << 31);
     ab_wl_ctx ctx = {.alloc = &ba, .scale = 1.0};
     ab_replay_counts c;
     assert_int_equal(ab_replay_run(&t, &ctx, &c), 0);
@@ -387,8 +328,8 @@ static void capture_threads_raw_domain_and_fork(void **state)
                      t.exit.fixed[AB_TS_ARENAS_TOTAL] - t.install.fixed[AB_TS_ARENAS_TOTAL]);
     assert_int_equal(t.arenas_end_delta,
                      t.exit.fixed[AB_TS_ARENAS_CURRENT] - t.install.fixed[AB_TS_ARENAS_CURRENT]);
-    budget b;
-    ab_allocator ba = budget_allocator(&b, (size_t)1 << 31);
+    ab_budget b;
+    ab_allocator ba = ab_budget_allocator(&b, (size_t)1 << 31);
     ab_wl_ctx ctx = {.alloc = &ba, .scale = 1.0};
     ab_replay_counts c;
     assert_int_equal(ab_replay_run(&t, &ctx, &c), 0);
@@ -539,8 +480,8 @@ static void corpus_verdicts(void **state)
         if (!want_ok) assert_true(strlen(err) > 10);
         if (rc == 0) {
             valid++;
-            budget b;
-            ab_allocator a = budget_allocator(&b, (size_t)64 << 20);
+            ab_budget b;
+            ab_allocator a = ab_budget_allocator(&b, (size_t)64 << 20);
             ab_wl_ctx ctx = {.alloc = &a, .scale = 1.0};
             assert_int_equal(ab_replay_run(&t, &ctx, NULL), 0);
             assert_int_equal(b.live_blocks, 0);
@@ -583,8 +524,8 @@ static void fuzz_reader_over_corpus(void **state)
             if (more != 0 || seen != t.n_records) fail_msg("case %u: accepted trace does not iterate", c);
             /* A file the reader accepts must replay or fail cleanly, with
              * memory bounded by the allocator's budget. */
-            budget b;
-            ab_allocator a = budget_allocator(&b, (size_t)64 << 20);
+            ab_budget b;
+            ab_allocator a = ab_budget_allocator(&b, (size_t)64 << 20);
             ab_wl_ctx ctx = {.alloc = &a, .scale = 1.0};
             int rc = ab_replay_run(&t, &ctx, NULL);
             if (rc) assert_true(strlen(ctx.error) > 0);

@@ -12,58 +12,11 @@
 #include <string.h>
 #include "workloads/replay.h"
 #include "workloads/trace_format.h"
+#include "tests/budget_alloc.h"
 
-#define FUZZ_BUDGET_BYTES ((size_t)32 << 20)
-#define FUZZ_MAX_BLOCK ((size_t)1 << 20)
-#define FUZZ_HEADER 16
-
-typedef struct budget {
-    size_t live;
-} budget;
-
-static void *b_malloc(void *s, size_t n)
-{
-    budget *b = s;
-    if (n > FUZZ_MAX_BLOCK || b->live + n > FUZZ_BUDGET_BYTES) return NULL;
-    size_t *p = malloc(n + FUZZ_HEADER);
-    if (!p) return NULL;
-    p[0] = n;
-    b->live += n;
-    return (char *)p + FUZZ_HEADER;
-}
-
-static void *b_calloc(void *s, size_t a, size_t e)
-{
-    if (e && a > FUZZ_MAX_BLOCK / e) return NULL;
-    void *p = b_malloc(s, a * e);
-    if (p) memset(p, 0, a * e);
-    return p;
-}
-
-static void b_free(void *s, void *p)
-{
-    if (!p) return;
-    size_t *h = (size_t *)((char *)p - FUZZ_HEADER);
-    ((budget *)s)->live -= h[0];
-    free(h);
-}
-
-static void *b_realloc(void *s, void *p, size_t n)
-{
-    if (!p) return b_malloc(s, n);
-    size_t old = *(size_t *)((char *)p - FUZZ_HEADER);
-    void *q = b_malloc(s, n);
-    if (!q) return NULL;
-    memcpy(q, p, old < n ? old : n);
-    b_free(s, p);
-    return q;
-}
-
-static void b_stats(void *s, ab_alloc_stats *st)
-{
-    (void)s;
-    memset(st, 0xff, sizeof *st);   /* every field AB_STAT_UNKNOWN (-1) */
-}
+/* One block may take 1/64 of the budget (1 MiB): enough for any real
+ * pymalloc or list-array request, far below what a corrupt size asks for. */
+#define FUZZ_BUDGET_BYTES ((size_t)64 << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -81,12 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ab_trace_cursor_init(&c, &t);
     while ((more = ab_trace_next(&c, &r)) == 1) n++;
     if (more != 0 || n != t.n_records) abort();
-    budget b = {0};
-    ab_allocator a = {.name = "budget", .self = &b, .malloc = b_malloc, .calloc = b_calloc,
-                      .realloc = b_realloc, .free = b_free, .stats = b_stats};
+    ab_budget b;
+    ab_allocator a = ab_budget_allocator(&b, FUZZ_BUDGET_BYTES);
     ab_wl_ctx ctx = {.alloc = &a, .scale = 1.0};
     if (ab_replay_run(&t, &ctx, NULL) && !ctx.error[0]) abort();
-    if (b.live) abort();        /* teardown frees everything */
+    if (b.live_blocks) abort();   /* teardown frees everything */
     ab_trace_free(&t);
     return 0;
 }
