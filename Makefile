@@ -19,11 +19,11 @@ CPPFLAGS := -I. -D_GNU_SOURCE \
             -DAB_GIT_COMMIT='"$(GIT_COMMIT)"' -DAB_SOURCE_DIR='"$(CURDIR)"'
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   := -lpfm -ljansson -ldl -lm -lpthread
+LDLIBS   := -lpfm -ljansson -lgsl -lgslcblas -ldl -lm -lpthread
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRCS  := $(wildcard allocators/*.c workloads/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_SRCS  := $(wildcard allocators/*.c workloads/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c harness/util/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 
