@@ -28,7 +28,7 @@ size_t ab_pair_by_round(const double *base, const long *base_round, size_t nb, c
     /* Visit base rounds in increasing order so the pairs come out sorted:
      * quadratic, but a cell has tens of samples, not thousands. */
     size_t k = 0;
-    long prev = LONG_MIN;
+    long prev = -1;   /* negative rounds ("no round") pair with nothing */
     for (;;) {
         long next = LONG_MAX;
         bool any = false;

@@ -43,8 +43,9 @@ typedef enum { AB_PAIRED_T, AB_PAIRED_WILCOXON } ab_paired_test;
  * Pair two cells' values by round number.  For every round that occurs
  * exactly once on each side, the two values go to out_base[k], out_new[k]
  * (in increasing round order).  A round missing on one side (a failed
- * sample) or present twice (malformed input) contributes no pair: pairing
- * is by round, never by position.  out_* must hold min(nb, nn) values.
+ * sample) or present twice (malformed input) contributes no pair, and
+ * neither does a negative round (a sample that has none): pairing is by
+ * round, never by position.  out_* must hold min(nb, nn) values.
  * Returns the number of pairs.
  */
 size_t ab_pair_by_round(const double *base, const long *base_round, size_t nb, const double *cand,
