@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <cmocka.h>
-#include "harness/report_stats.h"
+#include "harness/util/report_stats.h"
 #include "harness/util/paired.h"
 #include "tests/testutil.h"
 
