@@ -683,8 +683,11 @@ static bool compare_failures(const ab_cell_match *x, row *r)
     r->metric = "samples";
     r->deterministic = true;
     r->v = V_WORSE;
-    snprintf(r->note, sizeof r->note, "%zu of %zu NEW samples not ok (BASE: %zu of %zu) - %s", fb, tb, fa, ta,
-             reason);
+    if (x->nb == 1)
+        snprintf(r->note, sizeof r->note, "%zu of %zu NEW samples not ok (BASE: %zu) - %s", fb, tb, fa, reason);
+    else
+        snprintf(r->note, sizeof r->note, "%zu of %zu NEW samples not ok (BASE: %zu of %zu) - %s", fb, tb, fa, ta,
+                 reason);
     return true;
 }
 
