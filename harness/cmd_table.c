@@ -371,34 +371,17 @@ static int write_files(const ab_results *r, const char *metric, const char *base
     return 0;
 }
 
-/* Default metric list: wall time, every counter the file names, memory. */
-static size_t default_metrics(const ab_results *r, char ***owned)
+/* Default metric list: the registry's table list, counters for every event
+ * the file names. */
+static char **default_metrics(const ab_results *r, size_t *n)
 {
-    static const char *const head[] = {"wall_ns"};
-    /* RSS omits MAP_HUGETLB pages, so the memory rows are RSS + hugetlb
-     * (rss_* stay selectable with --metric). */
-    static const char *const tail[] = {"mem_peak_kb", "mem_end_kb", "alloc.arenas_highwater",
-                                       "alloc.arenas_current", "hugepage_coverage"};
     size_t nev = 0;
     const char **events = ab_results_events(r, &nev);
-    size_t total = 1 + nev + sizeof tail / sizeof tail[0], n = 0;
-    char **list = calloc(total, sizeof *list);
-    if (!list) {
-        free(events);
-        return 0;
-    }
-    list[n++] = strdup(head[0]);
-    for (size_t i = 0; i < nev; i++) {
-        size_t len = strlen(events[i]) + sizeof "counters.";
-        list[n] = malloc(len);
-        if (list[n])
-            snprintf(list[n++], len, "counters.%s", events[i]);
-    }
-    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
-        list[n++] = strdup(tail[i]);
+    char **list = ab_metric_list(AB_LIST_TABLE, events, nev, n);
+    if (!list)
+        *n = 0;
     free(events);
-    *owned = list;
-    return n;
+    return list;
 }
 
 int cmd_table(int argc, char **argv)
@@ -449,7 +432,7 @@ int cmd_table(int argc, char **argv)
     const char *const *metrics = o.metrics;
     size_t nmetrics = o.nmetrics;
     if (!nmetrics) {
-        nowned = default_metrics(r, &owned);
+        owned = default_metrics(r, &nowned);
         metrics = (const char *const *)owned;
         nmetrics = nowned;
     }
@@ -469,9 +452,7 @@ int cmd_table(int argc, char **argv)
         built_free(&bt);
     }
 out:
-    for (size_t i = 0; i < nowned; i++)
-        free(owned[i]);
-    free(owned);
+    ab_metric_names_free(owned, nowned);
     ab_results_free(r);
     return rc;
 }
