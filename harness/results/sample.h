@@ -16,7 +16,7 @@
 #include <sys/resource.h>
 #include <jansson.h>
 #include "allocators/allocator.h"
-#include "harness/counters.h"
+#include "harness/counters/counters.h"
 #include "harness/results/schema.h"
 
 /* Operation counts a workload made (sample.ops). */
