@@ -30,6 +30,7 @@
 #define DEFAULT_ALPHA 0.05
 #define CONFIDENCE 0.95
 #define MAX_METRICS 64
+#define HELP_WIDTH 92
 /* Relative slack for "equal" deterministic values stored as doubles. */
 #define EXACT_EPSILON 1e-9
 /* The row that reports samples which did not finish ok. */
@@ -76,30 +77,32 @@ static void usage(FILE *f)
             "                          [--alpha A] [--test mwu|welch] [--format text|md] [--verbose]\n"
             "\n"
             "Compare every (variant, workload) cell found in both files, metric by metric.\n"
-            "Noisy metrics (wall_ns, user_ns, sys_ns, rss_peak_kb, rss_end_kb, mem_peak_kb, mem_end_kb,\n"
-            "counters.EVENT) are worse when the change of the mean exceeds the threshold in the worse\n"
-            "direction AND the samples differ significantly: two-sided Mann-Whitney U test (exact without ties for up\n"
-            "to %d samples a side, else normal approximation with tie correction), or Welch's t test\n"
-            "with --test welch.  Deterministic metrics (alloc.FIELD, hugepage_coverage, checksum) are\n"
-            "compared by their median with a tight tolerance: 0 for arena counts (one extra arena is a\n"
-            "regression), 2%% for hugepage_coverage; a checksum change is a correctness failure.\n"
-            "Lower is better for everything except hugepage_coverage (higher is better).\n"
+            "Noisy metrics (times, memory, counters) are worse when the change of the mean exceeds\n"
+            "the threshold in the worse direction AND the samples differ significantly: two-sided\n"
+            "Mann-Whitney U test (exact without ties for up to %d samples a side, else normal\n"
+            "approximation with tie correction), or Welch's t test with --test welch.  Deterministic\n"
+            "metrics (the allocator's own counts, hugepage_coverage, checksum) are compared by their\n"
+            "median with a tight tolerance: 0 for arena counts (one extra arena is a regression), 2%%\n"
+            "for hugepage_coverage; a checksum change is a correctness failure.  `arenabench list\n"
+            "metrics` shows each metric's direction and kind.\n"
             "\n"
             "  --threshold PCT  noisy-metric threshold in %% of the base (default %.0f)\n"
             "  --metrics LIST   comma-separated metrics; NAME=PCT sets that metric's own threshold or\n"
             "                   tolerance (e.g. rss_peak_kb=10,counters.page-faults=5,alloc.arenas_current)\n"
-            "                   default: wall_ns, rss_peak_kb, rss_end_kb, mem_peak_kb, mem_end_kb\n"
-            "                   (RSS + hugetlb pages), every counter in both files,\n"
-            "                   alloc.arenas_highwater, alloc.arenas_current, hugepage_coverage,\n"
-            "                   alloc.hugetlb_fallbacks, checksum\n"
+            "                   default (counters: every event in both files):\n                   ",
+            AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT);
+    ab_metric_print_names(f, AB_LIST_COMPARE, "                   ", HELP_WIDTH);
+    fprintf(f,
+            "\n"
             "  --alpha A        significance level (default %.2f)\n"
             "  --format F       text (default) or md\n"
             "  --verbose        list every comparison, not only the ones that changed\n"
             "\n"
             "exit status: 0 no significant regression beyond the threshold; 1 regression or\n"
-            "correctness failure (each listed); 2 unusable input: missing file, not JSON, unknown\n"
-            "schema_version, missing keys, no cells in common, different scales, bad option.\n",
-            AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT, DEFAULT_ALPHA);
+            "correctness failure (each listed); 2 unusable input: missing file, a directory, not JSON,\n"
+            "unknown schema_version, missing keys, a bad value, no cells in common, no or different\n"
+            "config.scale, bad option.\n",
+            DEFAULT_ALPHA);
 }
 
 static int parse_number(const char *text, const char *what, double lo, double hi, double *out)

@@ -23,6 +23,7 @@
 #define TABLE_ALPHA 0.05
 #define TABLE_CONFIDENCE 0.95
 #define MAX_METRICS 64
+#define HELP_WIDTH 92
 
 typedef struct table_opts {
     const char *file;
@@ -61,14 +62,15 @@ static void usage(FILE *f)
             "(Mann-Whitney U, two-sided, alpha %.2f).  n/a: not measured, reason in a footnote.\n"
             "\n"
             "  --baseline V   variant to compare against (default: 4k if present, else the first)\n"
-            "  --metric M     wall_ns, user_ns, sys_ns, mem_peak_kb, mem_end_kb, rss_peak_kb,\n"
-            "                 rss_end_kb, hugetlb_kb_peak, hugetlb_kb_end, counters.EVENT,\n"
-            "                 alloc.FIELD, ops.KIND, hugepage_coverage (repeatable or comma list;\n"
-            "                 default: wall time, every counter, peak/end memory (RSS + hugetlb),\n"
-            "                 arenas highwater and current, huge-page coverage)\n"
-            "  --format F     text (default), md, or csv (long format: one line per cell)\n"
-            "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n",
+            "  --metric M     repeatable or comma list, any of:\n                 ",
             TABLE_ALPHA);
+    ab_metric_print_names(f, 0, "                 ", HELP_WIDTH);
+    fprintf(f, "\n                 default: ");
+    ab_metric_print_names(f, AB_LIST_TABLE, "                 ", HELP_WIDTH);
+    fprintf(f,
+            "\n"
+            "  --format F     text (default), md, or csv (long format: one line per cell)\n"
+            "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n");
 }
 
 static int add_metric(table_opts *o, const char *m)

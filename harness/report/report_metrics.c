@@ -23,6 +23,39 @@ void ab_metric_describe(const char *metric, ab_metric_desc *d)
     d->default_tolerance = m->tolerance;
 }
 
+void ab_metric_print_names(FILE *f, unsigned list, const char *indent, size_t width)
+{
+    size_t col = strlen(indent);
+    bool first = true;
+    for (size_t i = 0; i < AB_METRIC_COUNT; i++) {
+        const ab_metric *m = ab_metric_get((ab_metric_id)i);
+        if (list ? !(m->lists & list) : m->kind == AB_METRIC_IDENTITY)
+            continue;
+        /* Each VALUE row of a family's object is also named by the family
+         * ("alloc.FIELD"): list the family, not every field. */
+        const char *dot = strchr(m->name, '.');
+        if (!list && dot && m->kind == AB_METRIC_VALUE) {
+            char family[64];
+            snprintf(family, sizeof family, "%.*s.x", (int)(dot - m->name), m->name);
+            const ab_metric *fam = ab_metric_lookup(family, NULL);
+            if (fam && fam->kind == AB_METRIC_FAMILY)
+                continue;
+        }
+        char name[128];
+        ab_metric_display_name((ab_metric_id)i, name, sizeof name);
+        size_t len = strlen(name) + 2;
+        if (!first && col + len > width) {
+            fprintf(f, ",\n%s", indent);
+            col = strlen(indent);
+        } else if (!first) {
+            fputs(", ", f);
+        }
+        fputs(name, f);
+        col += len;
+        first = false;
+    }
+}
+
 void ab_metric_file_stem(const char *metric, char *buf, size_t len)
 {
     size_t i = 0;

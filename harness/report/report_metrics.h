@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "harness/results/metrics.h"
 
 typedef struct ab_metric_desc {
@@ -24,6 +25,14 @@ typedef struct ab_metric_desc {
 /* The description of a metric name; a name no row takes is described as a
  * plain, noisy, lower-is-better number titled by its name. */
 void ab_metric_describe(const char *metric, ab_metric_desc *out);
+
+/*
+ * Print the names on a registry list (AB_LIST_*; 0: every metric a report
+ * can show, i.e. all but the checksum) as a comma list wrapped at width,
+ * each line after the first starting with indent.  Families appear as
+ * "counters.EVENT".  For help texts, so they never go stale.
+ */
+void ab_metric_print_names(FILE *f, unsigned list, const char *indent, size_t width);
 
 /* The metric name turned into a file-name-safe stem ("counters.page-faults"
  * -> "counters_page-faults"). */

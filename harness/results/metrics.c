@@ -91,7 +91,7 @@ static const ab_metric metrics[AB_METRIC_COUNT] = {
     [AB_M_COUNTERS] = {.name = "counters", .kind = AB_METRIC_FAMILY, .title = "event count", .unit = "",
                        .display_scale = 1, .lists = L_SUM | L_TAB | L_CMP | L_PLOT | L_CI,
                        .ci_gate_pct = CI_PAGE_FAULTS_PCT, .required = true, .field = AB_NO_FIELD,
-                       .fallback = AB_METRIC_COUNT, .plot_stem = "counter-"},
+                       .fallback = AB_METRIC_COUNT, .plot_stem = "counter-", .member_hint = "EVENT"},
     [AB_M_ARENAS_HIGHWATER] = ALLOC("arenas_highwater", "arenas highwater", arenas_highwater, "", 1,
                                     L_TAB | L_CMP | L_CI, CI_DEFAULT),
     [AB_M_ARENAS_CURRENT] = ALLOC("arenas_current", "arenas at the end", arenas_current, "", 1,
@@ -122,13 +122,14 @@ static const ab_metric metrics[AB_METRIC_COUNT] = {
     [AB_M_HUGEPAGE_BYTES] = ABYTES("hugepage_bytes", hugepage_bytes),
     [AB_M_ALLOC] = {.name = "alloc", .kind = AB_METRIC_FAMILY, .unit = "", .display_scale = 1, .deterministic = true,
                     .lists = L_SUM, .ci_gate_pct = CI_DEFAULT, .required = true, .field = AB_NO_FIELD,
-                    .fallback = AB_METRIC_COUNT},
+                    .fallback = AB_METRIC_COUNT, .member_hint = "FIELD"},
     [AB_M_OPS_MALLOC] = OPS("malloc", malloc_calls),
     [AB_M_OPS_CALLOC] = OPS("calloc", calloc_calls),
     [AB_M_OPS_REALLOC] = OPS("realloc", realloc_calls),
     [AB_M_OPS_FREE] = OPS("free", free_calls),
     [AB_M_OPS] = {.name = "ops", .kind = AB_METRIC_FAMILY, .unit = "", .display_scale = 1, .deterministic = true,
-                  .ci_gate_pct = CI_DEFAULT, .required = true, .field = AB_NO_FIELD, .fallback = AB_METRIC_COUNT},
+                  .ci_gate_pct = CI_DEFAULT, .required = true, .field = AB_NO_FIELD, .fallback = AB_METRIC_COUNT,
+                  .member_hint = "KIND"},
     /* The workload's result: equal or a correctness failure, never averaged. */
     [AB_M_CHECKSUM] = {.name = "checksum", .kind = AB_METRIC_IDENTITY, .unit = "", .display_scale = 1,
                        .deterministic = true, .lists = L_CMP | L_CI, .ci_gate_pct = CI_DEFAULT, .required = true,
@@ -173,6 +174,16 @@ const ab_metric *ab_metric_lookup(const char *name, const char **member)
         }
     }
     return NULL;
+}
+
+const char *ab_metric_display_name(ab_metric_id id, char *buf, size_t len)
+{
+    const ab_metric *m = &metrics[id];
+    if (m->kind == AB_METRIC_FAMILY)
+        snprintf(buf, len, "%s.%s", m->name, m->member_hint);
+    else
+        snprintf(buf, len, "%s", m->name);
+    return buf;
 }
 
 const char *ab_metric_member_name(ab_metric_id family, const char *member, char *buf, size_t len)

@@ -135,6 +135,8 @@ typedef struct ab_metric {
     /* Read instead when the sample has no such key (files written before
      * this metric existed), or AB_METRIC_COUNT for none. */
     ab_metric_id fallback;
+    /* FAMILY: what a member is, for help texts ("EVENT": counters.EVENT). */
+    const char *member_hint;
     /* `plot`'s file name for its change plot (AB_LIST_PLOT); a family's
      * is a prefix to the member's name. */
     const char *plot_stem;
@@ -160,6 +162,9 @@ const char *ab_metric_key(ab_metric_id id);
  * the part after the family's dot (NULL for a non-family row). */
 const ab_metric *ab_metric_lookup(const char *name, const char **member);
 ab_metric_id ab_metric_id_of(const ab_metric *m);
+
+/* The name a user types: "wall_ns", or for a family "counters.EVENT". */
+const char *ab_metric_display_name(ab_metric_id id, char *buf, size_t len);
 
 /* "<family>.<member>" into buf; buf. */
 const char *ab_metric_member_name(ab_metric_id family, const char *member, char *buf, size_t len);
