@@ -39,6 +39,10 @@ static void alloc_field_string(json_t *s)
 }
 static void alloc_not_object(json_t *s) { json_object_set_new(s, "alloc", json_array()); }
 static void checksum_number(json_t *s) { json_object_set_new(s, "checksum", json_integer(7)); }
+static void timeline_negative(json_t *s)
+{
+    json_array_set_new(json_object_get(json_object_get(s, "timeline"), "rss_kb"), 0, json_integer(-1));
+}
 
 static const struct {
     const char *name;
@@ -54,6 +58,7 @@ static const struct {
     {"an alloc field a string", alloc_field_string, "\"alloc.arenas_highwater\" is a string"},
     {"alloc an array", alloc_not_object, "\"alloc\" is an array"},
     {"checksum a number", checksum_number, "\"checksum\" is a number"},
+    {"a negative timeline RSS", timeline_negative, "\"timeline.rss_kb[0]\" is -1"},
 };
 
 /* small-a.json with one sample edited, in a temp file (path). */

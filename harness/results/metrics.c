@@ -314,8 +314,7 @@ static const char *type_name(const json_t *v)
     }
 }
 
-/* v (named `where`) is null or a count, size or time. */
-static int check_number(const json_t *v, const char *where, char *err, size_t errlen)
+int ab_value_check(const json_t *v, const char *where, char *err, size_t errlen)
 {
     if (json_is_null(v))
         return 0;
@@ -375,7 +374,7 @@ static int check_row(const json_t *sample, const ab_metric *m, char *err, size_t
         char where[200];
         json_object_foreach((json_t *)obj, key, v) {
             snprintf(where, sizeof where, "%s.%s", m->name, key);
-            if (check_number(v, where, err, errlen))
+            if (ab_value_check(v, where, err, errlen))
                 return -1;
         }
         return 0;
@@ -384,14 +383,14 @@ static int check_row(const json_t *sample, const ab_metric *m, char *err, size_t
         break;
     }
     if (strchr(m->name, '.'))
-        return check_number(at_location(sample, m->name) ? at_location(sample, m->name) : json_null(), m->name,
+        return ab_value_check(at_location(sample, m->name) ? at_location(sample, m->name) : json_null(), m->name,
                             err, errlen);
     const json_t *v = json_object_get(sample, m->name);
     if (!v && m->required) {
         snprintf(err, errlen, "missing required key \"%s\"", m->name);
         return -1;
     }
-    return v ? check_number(v, m->name, err, errlen) : 0;
+    return v ? ab_value_check(v, m->name, err, errlen) : 0;
 }
 
 int ab_sample_check(const json_t *sample, char *err, size_t errlen)

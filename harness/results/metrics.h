@@ -198,4 +198,8 @@ bool ab_sample_value_id(const json_t *sample, ab_metric_id id, double *out);
  */
 int ab_sample_check(const json_t *sample, char *err, size_t errlen);
 
+/* One value named `where`: null, or a count, size or time (as above).  0, or
+ * -1 with the problem in err. */
+int ab_value_check(const json_t *v, const char *where, char *err, size_t errlen);
+
 #endif

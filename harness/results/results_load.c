@@ -33,6 +33,28 @@ static int sample_fail(char *err, size_t errlen, const json_t *cell, size_t ci, 
     return fail(err, errlen, "cells[%zu].samples[%zu]: %s", ci, si, what);
 }
 
+/* The timeline's numeric columns (what `plot` draws) hold times, sizes and
+ * counts too. */
+static int check_timeline(const json_t *tl, char *err, size_t errlen)
+{
+    static const char *const columns[] = {AB_KEY_TL_T_NS, AB_KEY_TL_RSS_KB, AB_KEY_TL_HUGETLB_KB, AB_KEY_TL_ARENAS,
+                                          NULL};
+    for (size_t c = 0; json_is_object(tl) && columns[c]; c++) {
+        const json_t *col = json_object_get(tl, columns[c]);
+        char where[64];
+        if (col && !json_is_array(col)) {
+            snprintf(err, errlen, "\"" AB_KEY_TIMELINE ".%s\" must be an array", columns[c]);
+            return -1;
+        }
+        for (size_t i = 0; i < json_array_size(col); i++) {
+            snprintf(where, sizeof where, AB_KEY_TIMELINE ".%s[%zu]", columns[c], i);
+            if (ab_value_check(json_array_get(col, i), where, err, errlen))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 static int validate_sample(const json_t *cell, const json_t *s, size_t ci, size_t si, char *err, size_t errlen)
 {
     char what[400];
@@ -56,7 +78,7 @@ static int validate_sample(const json_t *cell, const json_t *s, size_t ci, size_
     }
     /* Every metric: a wrong type, a negative, non-finite or absurd value is
      * an unusable file, never a silently dropped sample or a "-26.8 ms". */
-    if (ab_sample_check(s, what, sizeof what))
+    if (ab_sample_check(s, what, sizeof what) || check_timeline(json_object_get(s, AB_KEY_TIMELINE), what, sizeof what))
         return sample_fail(err, errlen, cell, ci, si, what);
     return 0;
 }
