@@ -16,6 +16,13 @@
  *
  * Tests keep their own copy of this contract (tests/results_schema.h) on
  * purpose: a drift between the two fails a test.
+ *
+ * Adding a key that is not a metric (a machine fact, a config setting, a
+ * top-level block such as "build"): write it where its block is written
+ * (machine.c, results.c's config(), ...) and, if any reader looks at it, give
+ * it an AB_KEY_ name here and read it through that.  A new key is never
+ * required of older files; document it in docs/ with the schema.  A number a
+ * report shows or compare judges is a metric: add it to metrics.h instead.
  */
 #ifndef AB_RESULTS_SCHEMA_H
 #define AB_RESULTS_SCHEMA_H
