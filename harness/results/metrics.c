@@ -62,7 +62,6 @@ static bool derive_hugepage_coverage(const json_t *sample, double *out)
      .ci_gate_pct = CI_DEFAULT, .field = offsetof(ab_sample, ops.f), .fallback = AB_METRIC_COUNT}
 
 enum {
-    L_NONE = 0,
     L_SUM = AB_LIST_SUMMARY,
     L_TAB = AB_LIST_TABLE,
     L_CMP = AB_LIST_COMPARE,
