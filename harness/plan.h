@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "allocators/variant.h"
+#include "tlbsim/tlb.h"
 #include "workloads/workload.h"
 
 typedef enum { AB_MODE_WORKLOADS, AB_MODE_EXEC } ab_plan_mode;
@@ -66,6 +67,10 @@ typedef struct ab_plan {
     bool quiet;
     bool show_output;        /* exec: let the command's stdout/stderr through */
     char *out;               /* results path */
+    /* --tlb-model: the validated model (NULL: no simulation) and the file
+     * it came from; see docs/tlb-model.md. */
+    ab_tlb_model *tlb_model;
+    char *tlb_model_path;
     ab_slot *schedule;
     size_t n_slots;
 } ab_plan;

@@ -11,6 +11,7 @@
 #include "harness/results.h"
 #include "harness/stats.h"
 #include "harness/timeline.h"
+#include "harness/sim_json.h"
 
 /* Keys every sample carries (null where not measured), so readers can rely
  * on their presence whatever the status. */
@@ -112,19 +113,24 @@ json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
         snprintf(name, sizeof name, "counters.%s", plan->events[e]);
         json_object_set_new(sum, name, summary_of(x, collect(samples, "counters", plan->events[e], x)));
     }
-    /* alloc.<field> for every field any sample reports. */
+    /* alloc.<field> for every field any sample reports (null included: an
+     * unknown statistic), sim.<field> for every number ("model" and the
+     * other texts are not metrics). */
+    static const char *const objects[] = {"alloc", AB_SIM_KEY};
+    static const bool numbers_only[] = {false, true};
     size_t i;
     json_t *s;
-    json_array_foreach(samples, i, s) {
-        json_t *alloc = json_object_get(s, "alloc");
-        const char *key;
-        json_t *v;
-        json_object_foreach(alloc, key, v) {
-            snprintf(name, sizeof name, "alloc.%s", key);
-            if (!json_object_get(sum, name))
-                json_object_set_new(sum, name, summary_of(x, collect(samples, "alloc", key, x)));
+    for (size_t o = 0; o < sizeof objects / sizeof objects[0]; o++)
+        json_array_foreach(samples, i, s) {
+            json_t *obj = json_object_get(s, objects[o]);
+            const char *key;
+            json_t *v;
+            json_object_foreach(obj, key, v) {
+                snprintf(name, sizeof name, "%s.%s", objects[o], key);
+                if ((!numbers_only[o] || json_is_number(v)) && !json_object_get(sum, name))
+                    json_object_set_new(sum, name, summary_of(x, collect(samples, objects[o], key, x)));
+            }
         }
-    }
     free(x);
     return sum;
 }
@@ -218,6 +224,10 @@ static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
                           "timeline_interval_ms", plan->timeline ? json_integer(AB_TIMELINE_INTERVAL_MS) : json_null());
     json_object_set_new(c, "hugepages_free_at_start",
                         extra && extra->hugepages_obtained >= 0 ? json_integer(extra->hugepages_obtained) : json_null());
+    /* The simulated TLB (samples' "sim" blocks); wall and CPU times of such
+     * a run include the simulator and are not comparable with others. */
+    json_object_set_new(c, "tlb_model", plan->tlb_model ? json_string(plan->tlb_model->name) : json_null());
+    json_object_set_new(c, "tlb_model_file", plan->tlb_model_path ? json_string(plan->tlb_model_path) : json_null());
     json_object_set_new(c, "schedule", json_string("warmup rounds first, then one seeded random permutation of all cells per rep round"));
     if (plan->mode == AB_MODE_EXEC) {
         json_t *cmds = json_object(), *env = json_object();

@@ -47,6 +47,30 @@ int ab_tlbsim_end(ab_tlbsim_result *out)
     return 0;
 }
 
+static void add_kinds(uint64_t *acc, const uint64_t *r)
+{
+    for (int k = 0; k < AB_PAGE_KINDS; k++) acc[k] += r[k];
+}
+
+void ab_tlbsim_result_add(ab_tlbsim_result *acc, const ab_tlbsim_result *r)
+{
+    ab_tlb_counts *a = &acc->counts;
+    const ab_tlb_counts *c = &r->counts;
+    a->loads += c->loads;
+    a->stores += c->stores;
+    a->invalidations += c->invalidations;
+    add_kinds(a->accesses_by_kind, c->accesses_by_kind);
+    add_kinds(a->dtlb_load_misses, c->dtlb_load_misses);
+    add_kinds(a->dtlb_store_misses, c->dtlb_store_misses);
+    add_kinds(a->stlb_load_misses, c->stlb_load_misses);
+    add_kinds(a->stlb_store_misses, c->stlb_store_misses);
+    acc->pages.regions_4k += r->pages.regions_4k;
+    acc->pages.regions_2m += r->pages.regions_2m;
+    acc->pages.not_present += r->pages.not_present;
+    acc->pages.ambiguous += r->pages.ambiguous;
+    if (r->pages.method) acc->pages.method = r->pages.method;
+}
+
 void ab_tlbsim_note(const void *p, int store)
 {
     if (!active.sim) return;

@@ -28,4 +28,7 @@ int ab_tlbsim_begin(const ab_tlb_model *m);
 /* Stop, fill out, free the simulator.  -1 when none was active. */
 int ab_tlbsim_end(ab_tlbsim_result *out);
 
+/* acc += r (counts and page-size statistics; the method is r's if set). */
+void ab_tlbsim_result_add(ab_tlbsim_result *acc, const ab_tlbsim_result *r);
+
 #endif
