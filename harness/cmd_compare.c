@@ -23,6 +23,7 @@
 #include "harness/report_stats.h"
 #include "harness/report_table.h"
 #include "harness/results_load.h"
+#include "harness/sim_json.h"
 
 #define DEFAULT_THRESHOLD_PCT 5.0
 #define DEFAULT_ALPHA 0.05
@@ -205,9 +206,13 @@ static size_t default_metrics(const ab_results *a, const ab_results *b, char ***
     static const char *const fixed_head[] = {"wall_ns", "rss_peak_kb", "rss_end_kb", "mem_peak_kb", "mem_end_kb"};
     static const char *const fixed_tail[] = {"alloc.arenas_highwater", "alloc.arenas_current",
                                              "hugepage_coverage", "alloc.hugetlb_fallbacks", "checksum"};
-    size_t na = 0, nb = 0, n = 0;
+    size_t na = 0, nb = 0, n = 0, nsim = 0;
     const char **ea = ab_results_events(a, &na), **eb = ab_results_events(b, &nb);
-    size_t cap = sizeof fixed_head / sizeof fixed_head[0] + na + sizeof fixed_tail / sizeof fixed_tail[0];
+    /* Simulated TLB figures, exact, when both files come from the same model. */
+    const char *ma = ab_results_tlb_model(a), *mb = ab_results_tlb_model(b);
+    if (ma && mb && !strcmp(ma, mb))
+        while (ab_sim_report_metrics[nsim]) nsim++;
+    size_t cap = sizeof fixed_head / sizeof fixed_head[0] + na + nsim + sizeof fixed_tail / sizeof fixed_tail[0];
     char **list = calloc(cap, sizeof *list);
     if (list) {
         for (size_t i = 0; i < sizeof fixed_head / sizeof fixed_head[0]; i++)
@@ -220,6 +225,8 @@ static size_t default_metrics(const ab_results *a, const ab_results *b, char ***
                         snprintf(list[n++], len, "counters.%s", ea[i]);
                     break;
                 }
+        for (size_t i = 0; i < nsim; i++)
+            list[n++] = strdup(ab_sim_report_metrics[i]);
         for (size_t i = 0; i < sizeof fixed_tail / sizeof fixed_tail[0]; i++)
             list[n++] = strdup(fixed_tail[i]);
     }

@@ -19,6 +19,7 @@
 #include "harness/report_metrics.h"
 #include "harness/report_stats.h"
 #include "harness/results_load.h"
+#include "harness/sim_json.h"
 
 #define PLOT_CONFIDENCE 0.95
 #define DEFAULT_OUT_DIR "plots/out"
@@ -542,6 +543,15 @@ int cmd_plot(int argc, char **argv)
         plot_change(&c, metric, stem, events[i]);
     }
     free(events);
+    const char *tlb_model = ab_results_tlb_model(r);
+    for (size_t i = 0; tlb_model && ab_sim_report_metrics[i]; i++) {
+        const char *metric = ab_sim_report_metrics[i];
+        char stem[300], what[300];
+        snprintf(stem, sizeof stem, "sim-");
+        ab_metric_file_stem(metric + sizeof AB_SIM_KEY, stem + strlen(stem), sizeof stem - strlen(stem));
+        snprintf(what, sizeof what, "%s (simulated, TLB model %s)", metric, tlb_model);
+        plot_change(&c, metric, stem, what);
+    }
     for (size_t w = 0; w < r->nworkloads; w++)
         plot_timeline(&c, r->workloads[w]);
     plot_kept(&c);

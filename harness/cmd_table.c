@@ -19,6 +19,7 @@
 #include "harness/report_stats.h"
 #include "harness/report_table.h"
 #include "harness/results_load.h"
+#include "harness/sim_json.h"
 
 #define TABLE_ALPHA 0.05
 #define TABLE_CONFIDENCE 0.95
@@ -379,9 +380,13 @@ static size_t default_metrics(const ab_results *r, char ***owned)
      * (rss_* stay selectable with --metric). */
     static const char *const tail[] = {"mem_peak_kb", "mem_end_kb", "alloc.arenas_highwater",
                                        "alloc.arenas_current", "hugepage_coverage"};
-    size_t nev = 0;
+    size_t nev = 0, nsim = 0;
     const char **events = ab_results_events(r, &nev);
-    size_t total = 1 + nev + sizeof tail / sizeof tail[0], n = 0;
+    /* Simulated TLB figures when the run had a model (after the counters:
+     * never mixed with them). */
+    if (ab_results_tlb_model(r))
+        while (ab_sim_report_metrics[nsim]) nsim++;
+    size_t total = 1 + nev + nsim + sizeof tail / sizeof tail[0], n = 0;
     char **list = calloc(total, sizeof *list);
     if (!list) {
         free(events);
@@ -394,6 +399,8 @@ static size_t default_metrics(const ab_results *r, char ***owned)
         if (list[n])
             snprintf(list[n++], len, "counters.%s", events[i]);
     }
+    for (size_t i = 0; i < nsim; i++)
+        list[n++] = strdup(ab_sim_report_metrics[i]);
     for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
         list[n++] = strdup(tail[i]);
     free(events);

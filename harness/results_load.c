@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "harness/sim_json.h"
 #include "harness/results_load.h"
 
 static const char *const sample_statuses[] = {"ok", "crashed", "timeout", "failed", NULL};
@@ -38,7 +39,7 @@ static int validate_sample(const json_t *s, size_t ci, size_t si, char *err, siz
     if (!known_status(json_string_value(st)))
         return fail(err, errlen, "cells[%zu].samples[%zu]: unknown status \"%s\"", ci, si,
                     json_string_value(st));
-    static const char *const objects[] = {"counters", "counter_status", "alloc", "timeline", NULL};
+    static const char *const objects[] = {"counters", "counter_status", "alloc", "timeline", AB_SIM_KEY, NULL};
     for (size_t i = 0; objects[i]; i++) {
         const json_t *o = json_object_get(s, objects[i]);
         if (o && !json_is_object(o) && !json_is_null(o))
@@ -204,6 +205,11 @@ double ab_results_scale(const ab_results *r)
     return json_is_number(s) ? json_number_value(s) : NAN;
 }
 
+const char *ab_results_tlb_model(const ab_results *r)
+{
+    return json_string_value(json_object_get(json_object_get(r->root, "config"), "tlb_model"));
+}
+
 const char *ab_results_machine_str(const ab_results *r, const char *key)
 {
     return json_string_value(json_object_get(json_object_get(r->root, "machine"), key));
@@ -214,7 +220,7 @@ static const char *const plain_metrics[] = {
     "hugetlb_kb_peak", "hugetlb_kb_end", "hugepage_coverage", NULL,
 };
 
-static const char *const metric_prefixes[] = {"counters.", "alloc.", "ops.", NULL};
+static const char *const metric_prefixes[] = {"counters.", "alloc.", "ops.", AB_SIM_KEY ".", NULL};
 
 bool ab_metric_name_valid(const char *metric)
 {

@@ -2,6 +2,11 @@
 #include <stdio.h>
 #include "harness/sim_json.h"
 
+const char *const ab_sim_report_metrics[] = {
+    AB_SIM_KEY ".dtlb_load_misses", AB_SIM_KEY ".dtlb_store_misses", AB_SIM_KEY ".stlb_misses",
+    AB_SIM_KEY ".stlb_load_misses", AB_SIM_KEY ".stlb_store_misses", NULL,
+};
+
 static void set_count(json_t *o, const char *key, uint64_t v)
 {
     json_object_set_new(o, key, json_integer((json_int_t)v));

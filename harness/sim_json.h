@@ -19,6 +19,10 @@ typedef enum {
     AB_SIM_WORKLOAD_ONLY,            /* reference allocators: their own accesses unseen */
 } ab_sim_coverage;
 
+/* The sim.* metrics tables, plots and compare show by default when a file
+ * has sim blocks (NULL-terminated). */
+extern const char *const ab_sim_report_metrics[];
+
 json_t *ab_sim_json(const ab_tlb_model *m, const ab_tlbsim_result *r, ab_sim_coverage coverage);
 
 #endif
