@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "harness/commands.h"
-#include "harness/drive.h"
-#include "harness/plan.h"
+#include "harness/run/drive.h"
+#include "harness/run/plan.h"
 #include "tlbsim/capture.h"
 
 /* The instrumented driver: $AB_ARENABENCH_TLBSIM, else arenabench-tlbsim
