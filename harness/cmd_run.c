@@ -16,6 +16,8 @@
 #include "harness/commands.h"
 #include "harness/run/drive.h"
 #include "harness/run/plan.h"
+#include "harness/run/child.h"
+#include "harness/run/fresh_sample.h"
 #include "tlbsim/capture.h"
 
 /* The instrumented driver: $AB_ARENABENCH_TLBSIM, else arenabench-tlbsim
@@ -55,7 +57,13 @@ int cmd_run(int argc, char **argv)
 {
     ab_plan plan;
     int rc = ab_plan_parse_run(argc, argv, &plan);
+    plan.argc = argc;
+    plan.argv = argv;
+    size_t slot;
+    int out_fd;
     if (rc == AB_PARSE_OK && plan.tlb_model && !ab_tlbsim_instrumented()) rc = reexec_instrumented(argc, argv);
+    else if (rc == AB_PARSE_OK && ab_fresh_sample_requested(&plan, &slot, &out_fd))
+        ab_child_run_sample(&plan, &plan.schedule[slot], out_fd);
     else if (rc == AB_PARSE_OK) rc = ab_drive(&plan, argc, argv);
     else rc = rc == AB_PARSE_HELP ? AB_EXIT_OK : AB_EXIT_USAGE;
     ab_plan_free(&plan);

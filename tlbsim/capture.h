@@ -19,6 +19,9 @@ typedef struct ab_tlbsim_result {
     ab_pagesize_stats pages;
 } ab_tlbsim_result;
 
+/* The fixed jansson hash seed of the instrumented build (any constant). */
+#define AB_TLBSIM_JSON_SEED 1u
+
 /* Whether this binary was built with the hooks enabled (-DAB_TLBSIM). */
 bool ab_tlbsim_instrumented(void);
 

@@ -71,6 +71,10 @@ typedef struct ab_plan {
      * it came from; see docs/tlb-model.md. */
     ab_tlb_model *tlb_model;
     char *tlb_model_path;
+    /* The command line the plan came from (argv[0] = "run"; borrowed), for
+     * samples that re-execute it (run/fresh_sample.h). */
+    int argc;
+    char **argv;
     ab_slot *schedule;
     size_t n_slots;
 } ab_plan;
