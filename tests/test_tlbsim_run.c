@@ -11,7 +11,8 @@
  *     simulator asks PAGEMAP_SCAN): 2 MiB accesses exactly where coverage
  *     is above zero;
  *   - the block is labelled: "status": "simulated", the model's name, and
- *     no sim figure under "counters".
+ *     no sim figure under "counters"; table shows it by default, compare
+ *     judges it exactly (one extra simulated walk is a regression).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +139,22 @@ static void figures_are_deterministic_and_labelled(void **state)
             if (huge > 0) assert_true(acc2m > 0);
             else assert_int_equal(acc2m, 0);
         }
+    /* Reports: table shows the sim rows by default, labelled; compare
+     * judges them exactly, so one extra simulated walk is a regression. */
+    char args[512], *out = NULL;
+    snprintf(args, sizeof args, "table %s", a);
+    assert_int_equal(ab_test_run_arenabench(args, &out, NULL), 0);
+    assert_non_null(strstr(out, "sim.stlb_misses (simulated by the TLB model, not a hardware counter)"));
+    free(out);
+    snprintf(args, sizeof args, "compare %s %s", a, b);
+    assert_int_equal(ab_test_run_arenabench(args, NULL, NULL), 0);
+    json_t *sim = json_object_get(sample_of(db, "thp", "random_walk"), "sim");
+    json_object_set_new(sim, "stlb_misses", json_integer(json_integer_value(json_object_get(sim, "stlb_misses")) + 1));
+    assert_int_equal(json_dump_file(db, b, 0), 0);
+    snprintf(args, sizeof args, "compare %s %s --metrics sim.stlb_misses", a, b);
+    assert_int_equal(ab_test_run_arenabench(args, &out, NULL), 1);
+    assert_non_null(strstr(out, "REGRESSION"));
+    free(out);
     json_decref(da);
     json_decref(db);
     unlink(a);

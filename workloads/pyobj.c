@@ -146,13 +146,15 @@ void ab_py_fini(ab_py *py)
 void ab_py_decref(ab_py *py, void *op)
 {
     ab_pyobj *o = op;
-    if (!o) return;
-    intptr_t refcnt = --o->ob_refcnt;
-    AB_SIM_LOAD(&o->ob_refcnt);
-    AB_SIM_STORE(&o->ob_refcnt);
-    if (refcnt != 0) return;
-    AB_SIM_LOAD(&o->ob_type);
-    o->ob_type->dealloc(py, o);
+    if (o && --o->ob_refcnt == 0) {
+        AB_SIM_LOAD(&o->ob_refcnt);
+        AB_SIM_STORE(&o->ob_refcnt);
+        AB_SIM_LOAD(&o->ob_type);
+        o->ob_type->dealloc(py, o);
+    } else if (o) {
+        AB_SIM_LOAD(&o->ob_refcnt);
+        AB_SIM_STORE(&o->ob_refcnt);
+    }
 }
 
 /* ---- int ---- */
