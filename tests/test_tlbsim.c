@@ -22,8 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tests/testutil.h"
+#include <sys/mman.h>
+#include "allocators/hugecover.h"
 #include "tlbsim/model.h"
+#include "tlbsim/pagesize.h"
 #include "tlbsim/tlb.h"
+#include "workloads/rng.h"
 
 #define KIB4 4096ull
 #define MIB2 (2ull << 20)
@@ -32,13 +36,6 @@
  * tolerance leaves room for the warm-up transient. */
 #define RATIO_TOL 0.01
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 static ab_tlb_model load_model(const char *name)
 {
@@ -55,9 +52,13 @@ static ab_tlb_counts random_walk(const ab_tlb_model *m, uint64_t n_pages, ab_pag
 {
     ab_tlb_sim *s = ab_tlb_sim_new(m);
     assert_non_null(s);
-    uint64_t seed = 42, base = 1ull << 40, psize = 1ull << ab_page_kind_shift(kind);
-    for (unsigned i = 0; i < steps; i++)
-        ab_tlb_sim_access(s, base + (splitmix(&seed) % n_pages) * psize + 8, kind, store);
+    uint64_t base = 1ull << 40, psize = 1ull << ab_page_kind_shift(kind);
+    ab_mt mt;
+    ab_mt_seed(&mt, 42);
+    for (unsigned i = 0; i < steps; i++) {
+        uint64_t r = ((uint64_t)ab_mt_u32(&mt) << 32) | ab_mt_u32(&mt);
+        ab_tlb_sim_access(s, base + (r % n_pages) * psize + 8, kind, store);
+    }
     ab_tlb_counts c = *ab_tlb_sim_counts(s);
     ab_tlb_sim_free(s);
     return c;
@@ -161,6 +162,49 @@ static void unmap_invalidates(void **state)
     ab_tlb_sim_free(s);
 }
 
+/* ---- page sizes: both readings against the allocator's smaps oracle ---- */
+
+/* A 2 MiB-aligned 4 MiB mapping with the given advice, touched. */
+static char *touched_region(int advice)
+{
+    size_t len = 4 * MIB2;
+    char *raw = mmap(NULL, len + MIB2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(raw != MAP_FAILED);
+    char *p = (char *)(((uintptr_t)raw + MIB2 - 1) & ~(uintptr_t)(MIB2 - 1));
+    madvise(p, len, advice);
+    memset(p, 1, len);
+    return p;
+}
+
+static void page_size_matches_smaps_coverage(void **state)
+{
+    (void)state;
+    const int advice[] = {MADV_HUGEPAGE, MADV_NOHUGEPAGE};
+    for (size_t a = 0; a < 2; a++) {
+        char *p = touched_region(advice[a]);
+        ab_addr_range r = {(uintptr_t)p, 4 * MIB2};
+        int64_t huge = ab_hugecover_bytes(&r, 1);   /* the oracle: smaps AnonHugePages */
+        assert_true(huge >= 0);
+        for (int scan = 1; scan >= 0; scan--) {
+            ab_pagesize_map *m = ab_pagesize_map_new(scan);
+            uint64_t huge_regions = 0;
+            for (int i = 0; i < 4; i++)
+                huge_regions += ab_pagesize_of(m, (uint64_t)(uintptr_t)(p + i * MIB2 + 64)) == AB_PAGE_2M;
+            ab_pagesize_stats st = ab_pagesize_map_stats(m);
+            if (st.ambiguous == 0) assert_int_equal(huge_regions * MIB2, (uint64_t)huge);
+            if (!scan) assert_string_equal(st.method, "smaps");
+            if (advice[a] == MADV_NOHUGEPAGE) assert_int_equal(huge_regions, 0);
+            /* forgetting the range makes the next lookup ask again */
+            ab_pagesize_forget(m, (uint64_t)(uintptr_t)p, (uint64_t)(uintptr_t)p + 4 * MIB2);
+            ab_pagesize_of(m, (uint64_t)(uintptr_t)p);
+            ab_pagesize_stats st2 = ab_pagesize_map_stats(m);
+            assert_int_equal(st2.regions_2m + st2.regions_4k, st.regions_2m + st.regions_4k + 1);
+            ab_pagesize_map_free(m);
+        }
+        munmap(p, 4 * MIB2);
+    }
+}
+
 /* ---- model files ---- */
 
 static int load_text(const char *text, char *err, size_t errlen)
@@ -228,6 +272,7 @@ int main(void)
         cmocka_unit_test(huge_pages_reach_further),
         cmocka_unit_test(sequential_stream),
         cmocka_unit_test(unmap_invalidates),
+        cmocka_unit_test(page_size_matches_smaps_coverage),
         cmocka_unit_test(shipped_models_load),
         cmocka_unit_test(wrong_geometry_rejected),
     };

@@ -25,7 +25,7 @@ bool ab_tlbsim_instrumented(void)
 int ab_tlbsim_begin(const ab_tlb_model *m)
 {
     if (active.sim) return -1;
-    capture c = {ab_tlb_sim_new(m), ab_pagesize_map_new()};
+    capture c = {ab_tlb_sim_new(m), ab_pagesize_map_new(true)};
     if (!c.sim || !c.pages) {
         ab_tlb_sim_free(c.sim);
         ab_pagesize_map_free(c.pages);

@@ -44,7 +44,7 @@ struct ab_pagesize_map {
     ab_pagesize_stats stats;
 };
 
-ab_pagesize_map *ab_pagesize_map_new(void)
+ab_pagesize_map *ab_pagesize_map_new(bool use_pagemap_scan)
 {
     ab_pagesize_map *m = calloc(1, sizeof *m);
     if (!m) return NULL;
@@ -55,6 +55,7 @@ ab_pagesize_map *ab_pagesize_map_new(void)
     }
     m->cap = TABLE_INITIAL;
     m->pagemap_fd = -1;
+    m->scan_unavailable = !use_pagemap_scan;
     m->stats.method = "none";
     return m;
 }

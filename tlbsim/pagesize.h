@@ -14,6 +14,7 @@
 #ifndef AB_TLBSIM_PAGESIZE_H
 #define AB_TLBSIM_PAGESIZE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "tlbsim/tlb.h"
 
@@ -26,7 +27,9 @@ typedef struct ab_pagesize_stats {
 
 typedef struct ab_pagesize_map ab_pagesize_map;
 
-ab_pagesize_map *ab_pagesize_map_new(void);
+/* use_pagemap_scan false: smaps only (the fallback, testable on kernels
+ * that have the ioctl). */
+ab_pagesize_map *ab_pagesize_map_new(bool use_pagemap_scan);
 void ab_pagesize_map_free(ab_pagesize_map *m);
 ab_page_kind ab_pagesize_of(ab_pagesize_map *m, uint64_t addr);
 /* Forget what was learnt about [lo, hi) (it was unmapped). */
