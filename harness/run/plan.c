@@ -480,6 +480,7 @@ static int finish_common(ab_plan *p, bool events_given)
     if (!p->out) p->out = dupstr(AB_DEFAULT_OUT);
     if (p->timeout_s < 0) {
         double t = AB_TIMEOUT_PER_SCALE_S * (p->mode == AB_MODE_EXEC ? 1.0 : p->scale);
+        if (p->tlb_model) t *= AB_TLBSIM_TIMEOUT_FACTOR;
         p->timeout_s = t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
     }
     build_schedule(p);
