@@ -23,6 +23,7 @@
 #include "allocators/reference.h"
 #include "allocators/variant.h"
 #include "harness/commands.h"
+#include "harness/forkcollect.h"
 #include "harness/machine.h"
 #include "harness/microbench.h"
 
@@ -263,55 +264,61 @@ static int open_variant(const mb_variant *v, ab_allocator *a, char *err, size_t 
     return ab_variant_open(&v->parsed, a, err, errlen);
 }
 
-static void child_measure(const mb_variant *v, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops,
-                          int fd)
+static int child_measure(const mb_variant *v, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops,
+                         int fd)
 {
     mb_child_result res = {0};
     ab_allocator a;
-    alarm(MB_CHILD_TIMEOUT_S);
     if (open_variant(v, &a, res.err, sizeof res.err) == 0) {
         res.ok = ab_mb_measure(&a, pat, kind, ops, &res.timing, res.err, sizeof res.err) == 0;
         a.destroy(a.self);
     }
     ssize_t w = write(fd, &res, sizeof res);
-    _exit(w == (ssize_t)sizeof res ? 0 : 1);
+    return w == (ssize_t)sizeof res ? 0 : 1;
+}
+
+typedef struct mb_job {
+    const mb_variant *v;
+    const ab_mb_pattern *pat;
+    ab_mb_kind kind;
+    uint64_t ops;
+} mb_job;
+
+static int mb_job_child(void *arg, int out_fd)
+{
+    const mb_job *j = arg;
+    return child_measure(j->v, j->pat, j->kind, j->ops, out_fd);
 }
 
 /* One sample in a fresh child; false with v->failure set if it failed. */
 static bool run_sample(mb_variant *v, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops)
 {
-    int fds[2];
-    if (pipe(fds) < 0) {
-        snprintf(v->failure, sizeof v->failure, "pipe: %s", strerror(errno));
+    mb_job job = {v, pat, kind, ops};
+    ab_fc_buffer buf = {0};
+    ab_fc_job fj = {.child = mb_job_child, .arg = &job, .out = &buf, .timeout_s = MB_CHILD_TIMEOUT_S};
+    ab_fc_result fc;
+    if (ab_fork_collect(&fj, &fc) != 0) {
+        snprintf(v->failure, sizeof v->failure, "%s", fc.error);
+        ab_fc_buffer_free(&buf);
         return false;
     }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(v->failure, sizeof v->failure, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return false;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        child_measure(v, pat, kind, ops, fds[1]);
-    }
-    close(fds[1]);
     mb_child_result res;
-    ssize_t got = read(fds[0], &res, sizeof res);
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFSIGNALED(status)) {
-        snprintf(v->failure, sizeof v->failure, "%s sample killed by signal %d (%s)", kind_names[kind],
-                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+    bool complete = buf.len == sizeof res;
+    if (complete) memcpy(&res, buf.data, sizeof res);
+    ab_fc_buffer_free(&buf);
+    if (fc.outcome == AB_FC_TIMEOUT) {
+        snprintf(v->failure, sizeof v->failure, "%s sample sent no result within %g s; killed", kind_names[kind],
+                 fj.timeout_s);
         return false;
     }
-    if (got != (ssize_t)sizeof res || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (fc.signal) {
+        snprintf(v->failure, sizeof v->failure, "%s sample killed by signal %d (%s)", kind_names[kind],
+                 fc.signal, strsignal(fc.signal));
+        return false;
+    }
+    if (!complete || fc.outcome != AB_FC_EXITED || fc.exit_code != 0) {
         snprintf(v->failure, sizeof v->failure, "%s sample exited with status %d and no result",
-                 kind_names[kind], WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                 kind_names[kind], fc.exit_code);
         return false;
     }
     if (!res.ok) {

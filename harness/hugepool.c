@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "harness/forkcollect.h"
 #include "harness/hugepool.h"
 
 /* The crash handler must find the pool to restore: one per process. */
@@ -43,6 +44,7 @@ static int write_nr(const char *text)
 static void on_fatal(int sig, siginfo_t *info, void *uctx)
 {
     ab_hugepool *hp = armed_pool;
+    if (hp && getpid() == hp->owner) ab_fc_kill_running(); /* what it forked goes with it */
     if (hp && hp->active && getpid() == hp->owner) {
         int fd = open(AB_NR_HUGEPAGES_PATH, O_WRONLY | O_CLOEXEC);
         if (fd >= 0) {

@@ -469,14 +469,17 @@ static int unknown_option(const char *cmd, int argc, char **argv)
     return AB_PARSE_USAGE;
 }
 
+double ab_plan_default_timeout_s(double scale)
+{
+    double t = AB_TIMEOUT_PER_SCALE_S * scale;
+    return t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
+}
+
 static int finish_common(ab_plan *p, bool events_given)
 {
     if (!events_given) set_events(p, "run", "default");
     if (!p->out) p->out = dupstr(AB_DEFAULT_OUT);
-    if (p->timeout_s < 0) {
-        double t = AB_TIMEOUT_PER_SCALE_S * (p->mode == AB_MODE_EXEC ? 1.0 : p->scale);
-        p->timeout_s = t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
-    }
+    if (p->timeout_s < 0) p->timeout_s = ab_plan_default_timeout_s(p->mode == AB_MODE_EXEC ? 1.0 : p->scale);
     build_schedule(p);
     return AB_PARSE_OK;
 }

@@ -75,6 +75,9 @@ typedef struct ab_plan {
  * time to start). */
 #define AB_TIMEOUT_PER_SCALE_S 120.0
 #define AB_TIMEOUT_MIN_S 30.0
+/* That rule for a workload run at `scale` (also the limit of `validate`'s
+ * children, which run the same workloads). */
+double ab_plan_default_timeout_s(double scale);
 #define AB_DEFAULT_REPS 5
 #define AB_DEFAULT_WARMUP 1
 #define AB_DEFAULT_SEED 1
