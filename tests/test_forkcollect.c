@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "harness/forkcollect.h"
+#include "harness/util/forkcollect.h"
 #include "tests/testutil.h"
 
 /* How long a killed process may take to leave the process table (it is
