@@ -291,31 +291,10 @@ static int mb_job_child(void *arg, int out_fd)
 static bool run_sample(mb_variant *v, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops)
 {
     mb_job job = {v, pat, kind, ops};
-    ab_fc_buffer buf = {0};
-    ab_fc_job fj = {.child = mb_job_child, .arg = &job, .out = &buf, .timeout_s = MB_CHILD_TIMEOUT_S};
-    ab_fc_result fc;
-    if (ab_fork_collect(&fj, &fc) != 0) {
-        snprintf(v->failure, sizeof v->failure, "%s", fc.error);
-        ab_fc_buffer_free(&buf);
-        return false;
-    }
     mb_child_result res;
-    bool complete = buf.len == sizeof res;
-    if (complete) memcpy(&res, buf.data, sizeof res);
-    ab_fc_buffer_free(&buf);
-    if (fc.outcome == AB_FC_TIMEOUT) {
-        snprintf(v->failure, sizeof v->failure, "%s sample sent no result within %g s; killed", kind_names[kind],
-                 fj.timeout_s);
-        return false;
-    }
-    if (fc.signal) {
-        snprintf(v->failure, sizeof v->failure, "%s sample killed by signal %d (%s)", kind_names[kind],
-                 fc.signal, strsignal(fc.signal));
-        return false;
-    }
-    if (!complete || fc.outcome != AB_FC_EXITED || fc.exit_code != 0) {
-        snprintf(v->failure, sizeof v->failure, "%s sample exited with status %d and no result",
-                 kind_names[kind], fc.exit_code);
+    char why[200];
+    if (ab_fork_collect_report(mb_job_child, &job, MB_CHILD_TIMEOUT_S, &res, sizeof res, why, sizeof why) != 0) {
+        snprintf(v->failure, sizeof v->failure, "%s sample: %s", kind_names[kind], why);
         return false;
     }
     if (!res.ok) {

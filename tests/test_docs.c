@@ -51,19 +51,8 @@ static int capture(const char *cmd, char **text)
 {
     FILE *p = popen(cmd, "r");
     if (!p) return -1;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += got;
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) { free(buf); buf = NULL; }
-            else buf = nb;
-        }
-    }
+    char *buf = ab_test_slurp_stream(p);
     int st = pclose(p);
-    if (buf) buf[len] = 0;
     if (text) *text = buf;
     else free(buf);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;

@@ -203,6 +203,28 @@ static int alarm_has_rung(void)
     return alarm_rang;
 }
 
+typedef struct small_report {
+    int magic;
+    char note[20];
+} small_report;
+
+#define REPORT_MAGIC 4711
+
+/* arg: how many bytes of the report to send, and then the exit status. */
+typedef struct report_plan {
+    size_t send;
+    int status;
+} report_plan;
+
+static int send_report(void *arg, int out_fd)
+{
+    const report_plan *plan = arg;
+    small_report r = {.magic = REPORT_MAGIC, .note = "from the child"};
+    ssize_t w = write(out_fd, &r, plan->send);
+    (void)w;
+    return plan->status;
+}
+
 /* ---- unit tests ---- */
 
 static void output_and_exit_status_are_collected(void **state)
@@ -234,6 +256,26 @@ static void death_by_signal_is_collected(void **state)
     assert_int_equal(res.exit_code, -1);
     assert_int_equal(out.len, 1);
     ab_fc_buffer_free(&out);
+}
+
+static void fixed_size_report_is_all_or_nothing(void **state)
+{
+    (void)state;
+    small_report r;
+    char why[200];
+    report_plan whole = {sizeof r, 0}, half = {sizeof r / 2, 0}, failed = {sizeof r, 3};
+    memset(&r, 0, sizeof r);
+    assert_int_equal(ab_fork_collect_report(send_report, &whole, 60, &r, sizeof r, why, sizeof why), 0);
+    assert_int_equal(r.magic, REPORT_MAGIC);
+    assert_string_equal(r.note, "from the child");
+    memset(&r, 0, sizeof r);
+    assert_int_equal(ab_fork_collect_report(send_report, &half, 60, &r, sizeof r, why, sizeof why), -1);
+    assert_int_equal(r.magic, 0);
+    assert_non_null(strstr(why, "incomplete"));
+    assert_int_equal(ab_fork_collect_report(send_report, &failed, 60, &r, sizeof r, why, sizeof why), -1);
+    assert_non_null(strstr(why, "status 3"));
+    assert_int_equal(ab_fork_collect_report(hang, NULL, 0.3, &r, sizeof r, why, sizeof why), -1);
+    assert_non_null(strstr(why, "no result within 0.3 s"));
 }
 
 static void check_timeout_kills_group(bool child_closes_pipe)
@@ -391,6 +433,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(output_and_exit_status_are_collected),
         cmocka_unit_test(death_by_signal_is_collected),
+        cmocka_unit_test(fixed_size_report_is_all_or_nothing),
         cmocka_unit_test(timeout_kills_the_whole_group),
         cmocka_unit_test(timeout_holds_after_the_pipe_closes),
         cmocka_unit_test(stop_request_kills_and_returns),

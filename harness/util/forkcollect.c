@@ -214,3 +214,29 @@ int ab_fork_collect(const ab_fc_job *job, ab_fc_result *res)
     }
     return 0;
 }
+
+int ab_fork_collect_report(int (*child)(void *arg, int out_fd), void *arg, double timeout_s, void *report,
+                           size_t size, char *why, size_t whylen)
+{
+    ab_fc_buffer out = {0};
+    ab_fc_job job = {.child = child, .arg = arg, .out = &out, .timeout_s = timeout_s};
+    ab_fc_result res;
+    int rc = -1;
+    if (ab_fork_collect(&job, &res) != 0)
+        snprintf(why, whylen, "%s", res.error);
+    else if (res.outcome == AB_FC_TIMEOUT)
+        snprintf(why, whylen, "no result within %g s; killed", timeout_s);
+    else if (res.outcome == AB_FC_NOMEM)
+        snprintf(why, whylen, "out of memory reading its result");
+    else if (res.signal)
+        snprintf(why, whylen, "killed by signal %d (%s)", res.signal, strsignal(res.signal));
+    else if (res.exit_code != 0 || out.len != size)
+        snprintf(why, whylen, "exited with status %d and sent %s", res.exit_code,
+                 out.len ? "an incomplete result" : "no result");
+    else {
+        memcpy(report, out.data, size);
+        rc = 0;
+    }
+    ab_fc_buffer_free(&out);
+    return rc;
+}

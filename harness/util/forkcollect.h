@@ -83,6 +83,13 @@ typedef struct ab_fc_result {
  * ran (whatever became of it: see res->outcome), -1 on AB_FC_ERROR. */
 int ab_fork_collect(const ab_fc_job *job, ab_fc_result *res);
 
+/* For a child that sends one fixed-size report: 0 if it sent exactly `size`
+ * bytes (copied to report) and exited with status 0; else -1 with why
+ * ("no result within 5 s; killed", "killed by signal 11 (...)", "exited with
+ * status 3 and sent no result", or the failed call). */
+int ab_fork_collect_report(int (*child)(void *arg, int out_fd), void *arg, double timeout_s, void *report,
+                           size_t size, char *why, size_t whylen);
+
 /* ---- the parts, for a caller that waits on something other than a pipe
  * (exec mode's ptrace stops) ------------------------------------------------ */
 

@@ -244,26 +244,11 @@ int ab_validate_c(const ab_variant *v, const char *spec, double scale, uint64_t 
                   ab_c_result *out, char *err, size_t errlen)
 {
     c_job job = {v, spec, scale, seed};
-    ab_fc_buffer buf = {0};
-    ab_fc_job fj = {.child = c_job_child, .arg = &job, .out = &buf, .timeout_s = ab_plan_default_timeout_s(scale)};
-    ab_fc_result fc;
-    if (ab_fork_collect(&fj, &fc) != 0) {
-        snprintf(err, errlen, "%s", fc.error);
-        ab_fc_buffer_free(&buf);
-        return -1;
-    }
     c_report rep;
-    bool complete = fc.outcome == AB_FC_EXITED && buf.len == sizeof rep;
-    if (complete) memcpy(&rep, buf.data, sizeof rep);
-    ab_fc_buffer_free(&buf);
-    if (!complete) {
-        if (fc.outcome == AB_FC_TIMEOUT)
-            snprintf(err, errlen, "%s on %s: no result within %g s; killed", spec, v->name, fj.timeout_s);
-        else if (fc.signal)
-            snprintf(err, errlen, "%s on %s: killed by signal %d (%s)", spec, v->name, fc.signal,
-                     strsignal(fc.signal));
-        else
-            snprintf(err, errlen, "%s on %s: child exited with status %d", spec, v->name, fc.exit_code);
+    char why[200];
+    if (ab_fork_collect_report(c_job_child, &job, ab_plan_default_timeout_s(scale), &rep, sizeof rep, why,
+                               sizeof why) != 0) {
+        snprintf(err, errlen, "%s on %s: %s", spec, v->name, why);
         return -1;
     }
     if (!rep.ok) {

@@ -124,26 +124,11 @@ static int run_child(const ab_trace *t, const ab_variant *v, int spacer_pages, c
 {
     memset(rep, 0, sizeof *rep);
     replay_job job = {t, v, spacer_pages};
-    ab_fc_buffer buf = {0};
-    ab_fc_job fj = {.child = replay_job_child, .arg = &job, .out = &buf, .timeout_s = VALIDATE_REPLAY_TIMEOUT_S};
-    ab_fc_result fc;
-    if (ab_fork_collect(&fj, &fc) != 0) {
-        snprintf(rep->error, sizeof rep->error, "%s", fc.error);
-        ab_fc_buffer_free(&buf);
-        return -1;
-    }
-    bool complete = fc.outcome == AB_FC_EXITED && buf.len == sizeof *rep;
-    if (complete) memcpy(rep, buf.data, sizeof *rep);
-    ab_fc_buffer_free(&buf);
-    if (!complete) {
-        if (fc.outcome == AB_FC_TIMEOUT)
-            snprintf(rep->error, sizeof rep->error, "replay child sent no report within %g s; killed",
-                     fj.timeout_s);
-        else if (fc.signal)
-            snprintf(rep->error, sizeof rep->error, "replay child killed by signal %d (%s)",
-                     fc.signal, strsignal(fc.signal));
-        else
-            snprintf(rep->error, sizeof rep->error, "replay child exited %d without a report", fc.exit_code);
+    char why[200];
+    if (ab_fork_collect_report(replay_job_child, &job, VALIDATE_REPLAY_TIMEOUT_S, rep, sizeof *rep, why,
+                               sizeof why) != 0) {
+        memset(rep, 0, sizeof *rep);
+        snprintf(rep->error, sizeof rep->error, "replay child: %s", why);
         return -1;
     }
     return rep->ok ? 0 : -1;
