@@ -7,7 +7,9 @@
  * whole process group, also after the child closed its pipe; an interrupt
  * stops the wait; a child dies with its parent (PR_SET_PDEATHSIG).
  * End to end: `arenabench run` killed by SIGSEGV or SIGKILL while a
- * selftest:hang sample runs leaves no sample process behind. */
+ * selftest:hang sample runs leaves no sample process behind; `arenabench
+ * exec` killed by a catchable fatal signal leaves neither the command nor
+ * what it forked (a SIGKILLed driver cannot take the latter along). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -373,47 +375,101 @@ static void child_dies_with_its_parent(void **state)
 
 /* ---- end to end: the driver dies while a sample hangs ---- */
 
-static void sample_dies_with_driver(int sig)
+static pid_t start_driver(const char *const *args)
 {
-    char out[64];
-    snprintf(out, sizeof out, "/tmp/abfc-%d.json", (int)getpid());
     pid_t driver = fork();
     assert_true(driver >= 0);
     if (driver == 0) {
         int null = open("/dev/null", O_RDWR);
         dup2(null, STDOUT_FILENO);
         dup2(null, STDERR_FILENO);
-        execl(ab_test_arenabench(), "arenabench", "run", "--quiet", "--variants", "4k", "--workloads",
-              "selftest:hang", "--reps", "1", "--warmup", "0", "--timeout", "600", "--out", out, (char *)NULL);
+        execv(ab_test_arenabench(), (char *const *)args);
         _exit(127);
     }
-    /* The sample: a child of the driver that stays. */
-    pid_t sample = -1;
+    return driver;
+}
+
+/* A child of parent that stays a second, or -1 (parent is then killed). */
+static pid_t lasting_child(pid_t parent, pid_t driver)
+{
     double until = now_s() + SAMPLE_STARTS_WITHIN_S;
-    while (sample < 0 && now_s() < until) {
-        pid_t c = find_child(driver);
+    while (now_s() < until) {
+        pid_t c = find_child(parent);
         if (c > 0) {
             sleep(1);
             pid_t pp;
             char s;
-            if (proc_stat(c, &s, NULL, &pp) && pp == driver && s != 'Z') sample = c;
+            if (proc_stat(c, &s, NULL, &pp) && pp == parent && s != 'Z') return c;
         } else {
             nap();
         }
     }
-    if (sample < 0) {
-        kill(driver, SIGKILL);
-        waitpid(driver, NULL, 0);
-        fail_msg("the driver started no sample within %g s", SAMPLE_STARTS_WITHIN_S);
-    }
-    proc_id id = identify(sample);
+    kill(driver, SIGKILL);
+    waitpid(driver, NULL, 0);
+    return -1;
+}
+
+static void kill_driver_and_check(pid_t driver, int sig, proc_id *procs, size_t n)
+{
     assert_int_equal(kill(driver, sig), 0);
     int st;
     assert_int_equal(waitpid(driver, &st, 0), driver);
-    bool gone = gone_within(id, GONE_WITHIN_S);
-    if (!gone) kill(sample, SIGKILL); /* leave nothing behind, then fail */
+    bool all_gone = true;
+    for (size_t i = 0; i < n; i++) {
+        bool gone = gone_within(procs[i], GONE_WITHIN_S);
+        if (!gone) {
+            fprintf(stderr, "process %d outlived the driver killed by signal %d\n", (int)procs[i].pid, sig);
+            kill(procs[i].pid, SIGKILL); /* leave nothing behind, then fail */
+        }
+        all_gone = all_gone && gone;
+    }
+    assert_true(all_gone);
+}
+
+static void sample_dies_with_driver(int sig)
+{
+    char out[64];
+    snprintf(out, sizeof out, "/tmp/abfc-%d.json", (int)getpid());
+    const char *const args[] = {"arenabench", "run",       "--quiet", "--variants", "4k",  "--workloads",
+                                "selftest:hang", "--reps", "1",       "--warmup",   "0",   "--timeout",
+                                "600",           "--out",  out,       NULL};
+    pid_t driver = start_driver(args);
+    pid_t sample = lasting_child(driver, driver);
+    if (sample < 0) fail_msg("the driver started no sample within %g s", SAMPLE_STARTS_WITHIN_S);
+    proc_id procs[] = {identify(sample)};
+    kill_driver_and_check(driver, sig, procs, 1);
     unlink(out);
-    if (!gone) fail_msg("sample %d outlived the driver killed by signal %d", (int)sample, sig);
+}
+
+/* exec mode: the command (a shell) and what it forked (sleep) both go. */
+static void exec_group_dies_with_driver(int sig)
+{
+    char out[64];
+    snprintf(out, sizeof out, "/tmp/abfc-exec-%d.json", (int)getpid());
+    const char *const args[] = {"arenabench", "exec",    "--quiet", "--variant", "x=sh -c 'sleep 600 & wait'",
+                                "--reps",     "1",       "--warmup", "0",        "--timeout",
+                                "600",        "--events", "none",   "--out",     out,
+                                NULL};
+    pid_t driver = start_driver(args);
+    pid_t shell = lasting_child(driver, driver);
+    if (shell < 0) fail_msg("the driver started no command within %g s", SAMPLE_STARTS_WITHIN_S);
+    pid_t sleeper = lasting_child(shell, driver);
+    if (sleeper < 0) fail_msg("the command forked nothing within %g s", SAMPLE_STARTS_WITHIN_S);
+    proc_id procs[] = {identify(shell), identify(sleeper)};
+    kill_driver_and_check(driver, sig, procs, 2);
+    unlink(out);
+}
+
+static void exec_group_dies_with_driver_on_sigsegv(void **state)
+{
+    (void)state;
+    exec_group_dies_with_driver(SIGSEGV);
+}
+
+static void exec_group_dies_with_driver_on_sigusr1(void **state)
+{
+    (void)state;
+    exec_group_dies_with_driver(SIGUSR1);
 }
 
 static void sample_dies_with_driver_on_sigsegv(void **state)
@@ -440,6 +496,8 @@ int main(void)
         cmocka_unit_test(child_dies_with_its_parent),
         cmocka_unit_test(sample_dies_with_driver_on_sigsegv),
         cmocka_unit_test(sample_dies_with_driver_on_sigkill),
+        cmocka_unit_test(exec_group_dies_with_driver_on_sigsegv),
+        cmocka_unit_test(exec_group_dies_with_driver_on_sigusr1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -423,6 +423,7 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
      * touching them adds 1 MiB to every sample's rss_base_kb.) */
     ab_fc_buffer b = {0};
     if (plan->mode == AB_MODE_WORKLOADS) ab_fc_buffer_reserve(&b, AB_SAMPLE_BUFFER_BYTES);
+    ab_fc_guard_install(); /* a driver that dies of a signal takes the sample's group along */
     for (size_t i = 0; i < plan->n_slots; i++) {
         /* Take delivery of an interrupt that arrived while blocked. */
         sigprocmask(SIG_UNBLOCK, &intr, NULL);
@@ -436,6 +437,7 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         if (plan->mode == AB_MODE_EXEC) run_exec_sample(plan, &plan->schedule[i], rec, r, sigchld_fd, &waitmask);
         else run_forked_sample(plan, &plan->schedule[i], rec, r, &b, &waitmask);
     }
+    ab_fc_guard_remove();
     if (show_progress) fprintf(stderr, "\r\033[K");
     ab_fc_buffer_free(&b);
     if (plan->mode == AB_MODE_WORKLOADS)

@@ -10,7 +10,6 @@
 #include <unistd.h>
 #include "allocators/meminfo.h"
 #include "harness/system/hugepool.h"
-#include "harness/util/forkcollect.h"
 
 /* The crash handler must find the pool to restore: one per process. */
 static ab_hugepool *armed_pool;
@@ -39,7 +38,6 @@ static int write_nr(const char *text)
 static void on_fatal(int sig, siginfo_t *info, void *uctx)
 {
     ab_hugepool *hp = armed_pool;
-    if (hp && getpid() == hp->owner) ab_fc_kill_running(); /* what it forked goes with it */
     if (hp && hp->active && getpid() == hp->owner) {
         int fd = open(AB_NR_HUGEPAGES_PATH, O_WRONLY | O_CLOEXEC);
         if (fd >= 0) {

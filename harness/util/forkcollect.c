@@ -20,6 +20,18 @@
 /* The signals the driver handles itself; a child starts with their defaults. */
 static const int driver_handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGPIPE};
 
+/* The catchable signals whose default action ends the process (signal(7)),
+ * except those the driver handles itself (above). */
+static const int default_fatal_signals[] = {SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGUSR1,
+                                            SIGSEGV, SIGUSR2, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
+                                            SIGIO, SIGPWR, SIGSYS};
+#define N_GUARDED (sizeof default_fatal_signals / sizeof default_fatal_signals[0])
+
+/* What each guarded signal did before ab_fc_guard_install(): the handler
+ * hands over to it.  Written only outside handlers, before they are armed. */
+static struct sigaction guard_previous[N_GUARDED];
+static bool guard_armed[N_GUARDED];
+
 /* The child forked last and not yet reaped, for ab_fc_kill_running() in a
  * fatal-signal handler: the one piece of state a handler can reach. */
 static volatile sig_atomic_t running_child;
@@ -49,6 +61,57 @@ void ab_fc_buffer_free(ab_fc_buffer *b)
     memset(b, 0, sizeof *b);
 }
 
+static void restore_guarded(void)
+{
+    for (size_t i = 0; i < N_GUARDED; i++)
+        if (guard_armed[i]) {
+            sigaction(default_fatal_signals[i], &guard_previous[i], NULL);
+            guard_armed[i] = false;
+        }
+}
+
+/* Async-signal-safe: kill, sigaction, raise. */
+static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
+{
+    ab_fc_kill_running();
+    for (size_t i = 0; i < N_GUARDED; i++) {
+        if (default_fatal_signals[i] != sig) continue;
+        const struct sigaction *prev = &guard_previous[i];
+        sigaction(sig, prev, NULL);
+        if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
+            prev->sa_sigaction(sig, info, uctx);
+        } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+            prev->sa_handler(sig);
+        } else {
+            /* Blocked while its handler runs: the raised signal arrives, with
+             * the default action, as soon as this handler returns. */
+            raise(sig);
+        }
+        return;
+    }
+}
+
+void ab_fc_guard_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fatal_signal;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < N_GUARDED; i++) {
+        struct sigaction cur;
+        guard_armed[i] = false;
+        if (sigaction(default_fatal_signals[i], NULL, &cur) != 0 || cur.sa_handler == SIG_IGN) continue;
+        guard_previous[i] = cur;
+        guard_armed[i] = sigaction(default_fatal_signals[i], &sa, NULL) == 0;
+    }
+}
+
+void ab_fc_guard_remove(void)
+{
+    restore_guarded();
+}
+
 pid_t ab_fc_fork(void)
 {
     pid_t parent = getpid();
@@ -62,6 +125,7 @@ pid_t ab_fc_fork(void)
         return pid;
     }
     running_child = 0;
+    restore_guarded();
     setpgid(0, 0);
     /* Set before anything else runs; if the parent died before this line,
      * the death signal will never come, and getppid() shows the new parent. */

@@ -19,9 +19,9 @@
  *
  * Limit: PR_SET_PDEATHSIG reaches the direct child only.  What that child
  * forked itself (an exec'ed command's helpers) is killed through the process
- * group on every exit the driver sees (timeout, interrupt, and a fatal signal
- * whose handler calls ab_fc_kill_running()), but not when the driver is
- * SIGKILLed.
+ * group on every exit the driver sees: a timeout, an interrupt, and -- while
+ * ab_fc_guard_install() is in force -- any default-fatal signal the driver
+ * can catch.  Not when the driver is SIGKILLed.
  */
 #ifndef AB_FORKCOLLECT_H
 #define AB_FORKCOLLECT_H
@@ -104,6 +104,14 @@ void ab_fc_kill(pid_t pid);
 void ab_fc_kill_running(void);
 /* The child forked last has been reaped: ab_fc_kill_running() leaves it be. */
 void ab_fc_reaped(pid_t pid);
+/* Until ab_fc_guard_remove(): every catchable signal whose default is to end
+ * the process first kills the running child's group, then does what it did
+ * before (the previous handler runs, or the default action is re-raised).
+ * Signals the driver ignores or handles itself (SIGINT, SIGTERM, SIGHUP) are
+ * left alone.  Children forked meanwhile start with the previous actions.
+ * Not nested; remove in the reverse order of other handlers installed after. */
+void ab_fc_guard_install(void);
+void ab_fc_guard_remove(void);
 /* ppoll() fd for input until deadline_ns (CLOCK_MONOTONIC; INT64_MAX: no
  * deadline) with waitmask (NULL: current mask): >0 ready, 0 timeout, -1 errno. */
 int ab_fc_wait_fd(int fd, int64_t deadline_ns, const sigset_t *waitmask);
