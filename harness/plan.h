@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "allocators/variant.h"
+#include "harness/shard.h"
 #include "workloads/workload.h"
 
 typedef enum { AB_MODE_WORKLOADS, AB_MODE_EXEC } ab_plan_mode;
@@ -66,6 +67,11 @@ typedef struct ab_plan {
     bool quiet;
     bool show_output;        /* exec: let the command's stdout/stderr through */
     char *out;               /* results path */
+    ab_shard shard;          /* count 0: the whole plan */
+    /* Sharded: every workload spec of the whole plan, in plan order (the
+     * workloads above are this shard's part of them). */
+    char **plan_workloads;
+    size_t n_plan_workloads;
     ab_slot *schedule;
     size_t n_slots;
 } ab_plan;

@@ -97,7 +97,7 @@ static size_t collect(json_t *samples, const char *object, const char *key, doub
     return n;
 }
 
-json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
+json_t *ab_results_summary(json_t *samples, const json_t *events)
 {
     size_t ns = json_array_size(samples);
     double *x = malloc((ns ? ns : 1) * sizeof *x);
@@ -108,9 +108,13 @@ json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
     for (size_t k = 0; k < sizeof top / sizeof top[0]; k++)
         json_object_set_new(sum, top[k], summary_of(x, collect(samples, NULL, top[k], x)));
     char name[160];
-    for (size_t e = 0; e < plan->n_events; e++) {
-        snprintf(name, sizeof name, "counters.%s", plan->events[e]);
-        json_object_set_new(sum, name, summary_of(x, collect(samples, "counters", plan->events[e], x)));
+    size_t e;
+    json_t *event;
+    json_array_foreach(events, e, event) {
+        const char *ev = json_string_value(event);
+        if (!ev) continue;
+        snprintf(name, sizeof name, "counters.%s", ev);
+        json_object_set_new(sum, name, summary_of(x, collect(samples, "counters", ev, x)));
     }
     /* alloc.<field> for every field any sample reports. */
     size_t i;
@@ -131,47 +135,71 @@ json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
 
 /* ---- correctness ----------------------------------------------------------- */
 
+/* The cells of a (variant, workload) pair, in cell order (several in a
+ * fleet file, one per machine). */
+static bool string_is(const json_t *j, const char *s)
+{
+    const char *v = json_string_value(j);
+    return v && s && !strcmp(v, s);
+}
+
+static json_t *cells_of(json_t *cells, const char *variant, const char *workload)
+{
+    json_t *found = json_array();
+    size_t i;
+    json_t *cell;
+    json_array_foreach(cells, i, cell)
+        if (string_is(json_object_get(cell, "variant"), variant) &&
+            string_is(json_object_get(cell, "workload"), workload))
+            json_array_append(found, cell);
+    return found;
+}
+
 /*
  * The expected checksum of a workload is the first ok sample's of the first
- * variant given (in --variants order), so a table reads "variant X differs
- * from the reference"; every other distinct checksum of that workload, in
- * any variant or repetition, is a mismatch.
+ * variant given (in config.variants order), so a table reads "variant X
+ * differs from the reference"; every other distinct checksum of that
+ * workload, in any variant, repetition or machine, is a mismatch.
  */
-static json_t *correctness(json_t *cells, const ab_plan *plan)
+json_t *ab_results_correctness(json_t *cells, const json_t *variants, const json_t *workloads)
 {
     json_t *mismatches = json_array();
     bool any_checked = false;
-    for (size_t w = 0; w < plan->n_workloads; w++) {
-        const char *expected = NULL;
-        for (size_t v = 0; v < plan->n_variants && !expected; v++) {
-            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, v, w)), "samples");
-            size_t i;
-            json_t *s;
-            json_array_foreach(samples, i, s) {
-                const char *cs = json_string_value(json_object_get(s, "checksum"));
-                if (cs && sample_ok(s)) {
-                    expected = cs;
-                    break;
+    size_t w, v;
+    json_t *wj, *vj;
+    json_array_foreach(workloads, w, wj) {
+        const char *workload = json_string_value(wj), *expected = NULL;
+        json_array_foreach(variants, v, vj) {
+            json_t *these = cells_of(cells, json_string_value(vj), workload);
+            size_t c, i;
+            json_t *cell, *s;
+            json_array_foreach(these, c, cell) {
+                json_array_foreach(json_object_get(cell, "samples"), i, s) {
+                    const char *cs = json_string_value(json_object_get(s, "checksum"));
+                    if (cs && sample_ok(s) && !expected) expected = cs;
                 }
             }
+            json_decref(these); /* expected stays valid: cells holds the samples */
+            if (expected) break;
         }
         if (!expected) continue;
         any_checked = true;
-        for (size_t v = 0; v < plan->n_variants; v++) {
-            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, v, w)), "samples");
-            json_t *seen = json_object();
-            size_t i;
-            json_t *s;
-            json_array_foreach(samples, i, s) {
-                const char *cs = json_string_value(json_object_get(s, "checksum"));
-                if (!cs || !strcmp(cs, expected) || json_object_get(seen, cs)) continue;
-                json_object_set_new(seen, cs, json_true());
-                json_array_append_new(mismatches, json_pack("{s:s, s:s, s:s, s:s}",
-                                                            "workload", plan->workloads[w].spec,
-                                                            "variant", plan->variants[v].name,
-                                                            "checksum", cs, "expected", expected));
+        json_array_foreach(variants, v, vj) {
+            json_t *these = cells_of(cells, json_string_value(vj), workload), *seen = json_object();
+            size_t c, i;
+            json_t *cell, *s;
+            json_array_foreach(these, c, cell) {
+                json_array_foreach(json_object_get(cell, "samples"), i, s) {
+                    const char *cs = json_string_value(json_object_get(s, "checksum"));
+                    if (!cs || !strcmp(cs, expected) || json_object_get(seen, cs)) continue;
+                    json_object_set_new(seen, cs, json_true());
+                    json_array_append_new(mismatches, json_pack("{s:s, s:s, s:s, s:s}", "workload", workload,
+                                                                "variant", json_string_value(vj),
+                                                                "checksum", cs, "expected", expected));
+                }
             }
             json_decref(seen);
+            json_decref(these);
         }
     }
     return json_pack("{s:b, s:b, s:o}", "checksums_agree", json_array_size(mismatches) == 0,
@@ -199,11 +227,28 @@ static size_t count_words(char *const *w)
     return n;
 }
 
+/* config.shard: which part of which plan; config.workloads becomes the part's. */
+static void set_shard(json_t *c, const ab_plan *plan)
+{
+    char plan_id[17];
+    ab_plan_id(c, plan_id);
+    json_object_set_new(c, "shard", json_pack("{s:I, s:I, s:s, s:O}", "index", (json_int_t)plan->shard.index,
+                                               "count", (json_int_t)plan->shard.count, "plan_id", plan_id,
+                                               "plan_workloads", json_object_get(c, "workloads")));
+    json_t *workloads = json_array();
+    for (size_t w = 0; w < plan->n_workloads; w++) json_array_append_new(workloads, json_string(plan->workloads[w].spec));
+    json_object_set_new(c, "workloads", workloads);
+}
+
 static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
 {
     json_t *variants = json_array(), *workloads = json_array();
     for (size_t v = 0; v < plan->n_variants; v++) json_array_append_new(variants, json_string(plan->variants[v].name));
-    for (size_t w = 0; w < plan->n_workloads; w++) json_array_append_new(workloads, json_string(plan->workloads[w].spec));
+    /* The whole plan's workloads first: the plan id is computed over them. */
+    if (plan->shard.count > 0)
+        for (size_t w = 0; w < plan->n_plan_workloads; w++) json_array_append_new(workloads, json_string(plan->plan_workloads[w]));
+    else
+        for (size_t w = 0; w < plan->n_workloads; w++) json_array_append_new(workloads, json_string(plan->workloads[w].spec));
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)plan->seed);
     json_t *c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:f, s:I, s:o, s:o, s:f, s:o, s:o}",
@@ -229,6 +274,7 @@ static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
         json_object_set_new(c, "commands", cmds);
         json_object_set_new(c, "env", env);
     }
+    if (plan->shard.count > 0) set_shard(c, plan);
     return c;
 }
 
@@ -240,7 +286,8 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     json_object_set_new(doc, "tool", json_string("arenabench"));
     json_t *machine = ab_machine_json(argc, argv);
     json_object_set_new(doc, "machine", machine ? machine : json_object());
-    json_object_set_new(doc, "config", config(plan, extra));
+    json_t *cfg = config(plan, extra);
+    json_object_set_new(doc, "config", cfg);
 
     size_t n_cells = ab_plan_n_cells(plan);
     json_t *cells = json_array();
@@ -275,14 +322,15 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
             json_object_set_new(cell, "variant_spec", json_string(plan->variants[v].spec_text));
             json_object_set_new(cell, "workload", json_string(plan->workloads[w].spec));
             json_object_set_new(cell, "samples", measured[c]);
-            json_object_set_new(cell, "summary", ab_results_summary(measured[c], plan));
+            json_object_set_new(cell, "summary", ab_results_summary(measured[c], json_object_get(cfg, "events")));
             json_object_set_new(cell, "warmup_samples", warm[c]);
             json_array_append_new(cells, cell);
         }
     free(measured);
     free(warm);
     json_object_set_new(doc, "cells", cells);
-    json_object_set_new(doc, "correctness", correctness(cells, plan));
+    json_object_set_new(doc, "correctness", ab_results_correctness(cells, json_object_get(cfg, "variants"),
+                                                                    json_object_get(cfg, "workloads")));
     size_t ran = 0;
     for (size_t i = 0; i < rec->n_samples; i++) ran += rec->samples[i].ran;
     json_object_set_new(doc, "run", json_pack("{s:f, s:I, s:I, s:I, s:b, s:o}",
