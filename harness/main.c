@@ -21,6 +21,7 @@ static const command commands[] = {
     {"table", cmd_table, "comparison tables from a results file"},
     {"plot", cmd_plot, "gnuplot PNG/SVG plots from a results file"},
     {"compare", cmd_compare, "regression gate: compare two results files"},
+    {"merge", cmd_merge, "merge shards of one plan (and runs from many machines) into one file"},
     {"microbench", cmd_microbench, "ns per alloc/free pair for every allocator variant"},
 };
 
