@@ -12,11 +12,12 @@ BUILD    := build
 # must be the same build, so both come from $(PYTHON).
 LIBPYTHON := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('INSTSONAME') or '')" 2>/dev/null)
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+VERSION    := $(shell cat VERSION 2>/dev/null || echo unknown)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS := -I. -D_GNU_SOURCE \
             -DAB_PYTHON='"$(PYTHON)"' -DAB_LIBPYTHON='"$(LIBPYTHON)"' \
-            -DAB_GIT_COMMIT='"$(GIT_COMMIT)"' -DAB_SOURCE_DIR='"$(CURDIR)"'
+            -DAB_GIT_COMMIT='"$(GIT_COMMIT)"' -DAB_SOURCE_DIR='"$(CURDIR)"' -DAB_VERSION='"$(VERSION)"'
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
 LDLIBS   := -lpfm -ljansson -ldl -lm -lpthread
@@ -48,6 +49,11 @@ all: $(BUILD)/arenabench $(EXTRA_TARGETS)
 $(BUILD)/normal/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# --version of the development binary says how it was built and linked.
+$(BUILD)/normal/harness/cmd_version.o: CPPFLAGS += -DAB_BUILD_FLAGS='"$(CC) $(CFLAGS)"' -DAB_BUILD_LINK='"$(LDLIBS)"'
+$(BUILD)/asan/harness/cmd_version.o: CPPFLAGS += -DAB_BUILD_FLAGS='"$(CC) $(CFLAGS) $(SAN_FLAGS)"' -DAB_BUILD_LINK='"$(LDLIBS)"'
+
 
 $(BUILD)/normal/libarenabench.a: $(call objs,normal,$(LIB_SRCS))
 	@rm -f $@

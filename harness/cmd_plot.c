@@ -76,12 +76,39 @@ static bool find_program(const char *name, char *out, size_t len)
     return false;
 }
 
+/* DIR/../plots/ next to this binary's directory: build/arenabench finds the
+ * repository's plots/, a dist tarball's bin/arenabench its own plots/. */
+static bool scripts_next_to_binary(char *out, size_t len)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = 0;
+    struct stat st;
+    char dir[4200], probe[4300];
+    snprintf(dir, sizeof dir, "%s/../plots/", exe);
+    snprintf(probe, sizeof probe, "%schange.gp", dir);
+    if (strlen(dir) >= len || stat(probe, &st) != 0)
+        return false;
+    memcpy(out, dir, strlen(dir) + 1);
+    return true;
+}
+
+/* AB_PLOTS_DIR, else next to the binary, else the source tree it was built
+ * from, else ./plots/. */
 static void find_scripts(char *out, size_t len)
 {
     const char *env = getenv("AB_PLOTS_DIR");
     struct stat st;
     if (env && *env)
         snprintf(out, len, "%s/", env);
+    else if (scripts_next_to_binary(out, len))
+        ;
 #ifdef AB_SOURCE_DIR
     else if (stat(AB_SOURCE_DIR "/plots/change.gp", &st) == 0)
         snprintf(out, len, "%s/plots/", AB_SOURCE_DIR);
