@@ -39,3 +39,9 @@ dist: $(DIST_TARBALL)
 
 dist-check: $(DIST_TARBALL)
 	@bash tests/dist/check.sh $(DIST_TARBALL)
+
+# contrib/slurm against a real single-node Slurm (root; installs slurm-wlm and
+# munge when missing; ~30 s here).  Run by .ci/run.
+.PHONY: slurm-test
+slurm-test: $(BUILD)/arenabench
+	@bash tests/slurm/run.sh $(BUILD)/arenabench
