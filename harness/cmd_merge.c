@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "harness/commands.h"
-#include "harness/merge.h"
-#include "harness/results.h"
+#include "harness/run/merge.h"
+#include "harness/run/results.h"
 
 static void usage(FILE *f)
 {

@@ -7,6 +7,7 @@
 #   arenabench-VERSION-ARCH/bin/arenabench   plots/*.gp   docs/   README.md   VERSION
 # bin/arenabench finds plots/ next to its own directory (cmd_plot.c).
 
+VERSION      := $(shell cat VERSION 2>/dev/null || echo unknown)
 DIST_ARCH    := $(shell uname -m)
 DIST_NAME    := arenabench-$(VERSION)-$(DIST_ARCH)
 DIST_DIR     := dist
@@ -17,10 +18,16 @@ CLEAN_EXTRA  += $(DIST_DIR)
 
 .PHONY: dist dist-check
 
-# The version object says how this binary was linked, so it is its own.
-$(BUILD)/dist/cmd_version.o: harness/cmd_version.c
+# `arenabench --version` names the VERSION file and how the binary is linked;
+# the dist binary has its own version object, since it links differently.
+VERSION_DEFINES = -DAB_VERSION='"$(VERSION)"' -DAB_BUILD_LINK='"$(1)"'
+$(BUILD)/normal/harness/cmd_version.o $(BUILD)/asan/harness/cmd_version.o: VERSION
+$(BUILD)/normal/harness/cmd_version.o $(BUILD)/asan/harness/cmd_version.o: \
+    CPPFLAGS += $(call VERSION_DEFINES,$(LDLIBS))
+
+$(BUILD)/dist/cmd_version.o: harness/cmd_version.c VERSION $(BUILD)/normal/libarenabench.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -DAB_BUILD_FLAGS='"$(CC) $(CFLAGS)"' -DAB_BUILD_LINK='"$(DIST_LDLIBS)"' $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(call VERSION_DEFINES,$(DIST_LDLIBS)) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/dist/arenabench: $(BUILD)/normal/harness/main.o $(BUILD)/dist/cmd_version.o $(BUILD)/normal/libarenabench.a
 	$(CC) $(CFLAGS) -rdynamic $^ -o $@ $(DIST_LDLIBS)

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "harness/plan.h"
-#include "harness/shard.h"
+#include "harness/run/plan.h"
+#include "harness/run/shard.h"
 
 #define MAX_N 40
 

@@ -1,0 +1,486 @@
+/*
+ * results_load.c -- load, validate and query results JSON (schema 1).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "harness/results/fleet.h"
+#include "harness/results/results_load.h"
+
+static const char *const sample_statuses[] = {"ok", "crashed", "timeout", "failed", NULL};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static bool known_status(const char *s)
+{
+    for (size_t i = 0; sample_statuses[i]; i++)
+        if (!strcmp(s, sample_statuses[i]))
+            return true;
+    return false;
+}
+
+static int validate_sample(const json_t *s, size_t ci, size_t si, char *err, size_t errlen)
+{
+    if (!json_is_object(s))
+        return fail(err, errlen, "cells[%zu].samples[%zu]: not an object", ci, si);
+    const json_t *st = json_object_get(s, "status");
+    if (!json_is_string(st))
+        return fail(err, errlen, "cells[%zu].samples[%zu]: missing required key \"status\"", ci, si);
+    if (!known_status(json_string_value(st)))
+        return fail(err, errlen, "cells[%zu].samples[%zu]: unknown status \"%s\"", ci, si,
+                    json_string_value(st));
+    static const char *const objects[] = {"counters", "counter_status", "alloc", "timeline", NULL};
+    for (size_t i = 0; objects[i]; i++) {
+        const json_t *o = json_object_get(s, objects[i]);
+        if (o && !json_is_object(o) && !json_is_null(o))
+            return fail(err, errlen, "cells[%zu].samples[%zu]: \"%s\" must be an object or null",
+                        ci, si, objects[i]);
+    }
+    return 0;
+}
+
+static int validate_cell(const json_t *c, size_t ci, char *err, size_t errlen)
+{
+    if (!json_is_object(c))
+        return fail(err, errlen, "cells[%zu]: not an object", ci);
+    static const char *const strings[] = {"variant", "workload", NULL};
+    for (size_t i = 0; strings[i]; i++)
+        if (!json_is_string(json_object_get(c, strings[i])))
+            return fail(err, errlen, "cells[%zu]: missing required key \"%s\" (a string)", ci, strings[i]);
+    const json_t *samples = json_object_get(c, "samples");
+    if (!json_is_array(samples))
+        return fail(err, errlen, "cells[%zu]: missing required key \"samples\" (an array)", ci);
+    for (size_t si = 0; si < json_array_size(samples); si++)
+        if (validate_sample(json_array_get(samples, si), ci, si, err, errlen))
+            return -1;
+    return 0;
+}
+
+int ab_results_validate(const json_t *root, char *err, size_t errlen)
+{
+    if (!json_is_object(root))
+        return fail(err, errlen, "top level is not a JSON object");
+    const json_t *ver = json_object_get(root, "schema_version");
+    if (!ver)
+        return fail(err, errlen, "missing required key \"schema_version\"");
+    if (!json_is_integer(ver) || json_integer_value(ver) != AB_RESULTS_SCHEMA_VERSION) {
+        char *txt = json_dumps(ver, JSON_ENCODE_ANY);
+        fail(err, errlen, "unknown schema_version %s (this arenabench reads version %d)",
+             txt ? txt : "?", AB_RESULTS_SCHEMA_VERSION);
+        free(txt);
+        return -1;
+    }
+    static const char *const objects[] = {"machine", "config", NULL};
+    for (size_t i = 0; objects[i]; i++)
+        if (!json_is_object(json_object_get(root, objects[i])))
+            return fail(err, errlen, "missing required key \"%s\" (an object)", objects[i]);
+    const json_t *cells = json_object_get(root, "cells");
+    if (!json_is_array(cells))
+        return fail(err, errlen, "missing required key \"cells\" (an array)");
+    const json_t *corr = json_object_get(root, "correctness");
+    if (corr && !json_is_object(corr))
+        return fail(err, errlen, "\"correctness\" must be an object");
+    for (size_t ci = 0; ci < json_array_size(cells); ci++) {
+        if (validate_cell(json_array_get(cells, ci), ci, err, errlen))
+            return -1;
+    }
+    /* One cell per (machine, variant, workload); machine_id only in fleet files. */
+    json_t *seen = json_object();
+    int rc = 0;
+    for (size_t ci = 0; ci < json_array_size(cells) && rc == 0; ci++) {
+        const json_t *c = json_array_get(cells, ci);
+        const char *m = json_string_value(json_object_get(c, AB_FLEET_CELL_MACHINE_KEY));
+        char key[1024];
+        snprintf(key, sizeof key, "%s\x1f%s\x1f%s", json_string_value(json_object_get(c, "variant")),
+                 json_string_value(json_object_get(c, "workload")), m ? m : "");
+        json_t *prev = json_object_get(seen, key);
+        if (prev)
+            rc = fail(err, errlen, "cells[%zu]: duplicate cell variant \"%s\" workload \"%s\"%s%s (also cells[%lld])",
+                      ci, json_string_value(json_object_get(c, "variant")),
+                      json_string_value(json_object_get(c, "workload")), m ? " machine " : "", m ? m : "",
+                      (long long)json_integer_value(prev));
+        else json_object_set_new(seen, key, json_integer((json_int_t)ci));
+    }
+    json_decref(seen);
+    if (rc) return rc;
+    return 0;
+}
+
+/* Append name to list unless present; list has room for every cell. */
+static void add_unique(const char **list, size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(list[i], name))
+            return;
+    list[(*n)++] = name;
+}
+
+/* Names from config.KEY that some cell uses, then those only the cells name. */
+static void collect_names(ab_results *r, const char *config_key, const char *cell_key,
+                          const char **list, size_t *n)
+{
+    const json_t *cfg = json_object_get(json_object_get(r->root, "config"), config_key);
+    for (size_t i = 0; i < json_array_size(cfg); i++) {
+        const char *name = json_string_value(json_array_get(cfg, i));
+        if (!name)
+            continue;
+        for (size_t c = 0; c < r->ncells; c++)
+            if (!strcmp(json_string_value(json_object_get(r->cells[c].json, cell_key)), name)) {
+                add_unique(list, n, name);
+                break;
+            }
+    }
+    for (size_t c = 0; c < r->ncells; c++)
+        add_unique(list, n, json_string_value(json_object_get(r->cells[c].json, cell_key)));
+}
+
+void ab_results_machine_variant(const char *variant, const char *machine, char *out, size_t len)
+{
+    snprintf(out, len, "%s@%s", variant, machine);
+}
+
+const char *ab_results_column_baseline(const ab_results *r, const char *baseline, const char *variant, char *buf,
+                                       size_t len)
+{
+    if (!r->by_machine || strchr(baseline, '@')) return baseline;
+    for (size_t c = 0; c < r->ncells; c++)
+        if (!strcmp(r->cells[c].variant, variant)) {
+            ab_results_machine_variant(baseline, r->cells[c].machine, buf, len);
+            return buf;
+        }
+    return baseline;
+}
+
+bool ab_results_has_base_variant(const ab_results *r, const char *variant)
+{
+    for (size_t c = 0; c < r->ncells; c++)
+        if (!strcmp(r->cells[c].base_variant, variant)) return true;
+    return false;
+}
+
+static void index_key(char *buf, size_t len, const char *variant, const char *workload)
+{
+    snprintf(buf, len, "%s\x1f%s", variant, workload);
+}
+
+/* Name every cell by machine; variants machine by machine, config order within. */
+static void name_by_machine(ab_results *r)
+{
+    const json_t *cfg = json_object_get(json_object_get(r->root, "config"), "variants");
+    json_t *machines = json_array();
+    for (size_t c = 0; c < r->ncells; c++) {
+        ab_results_cell *cell = &r->cells[c];
+        char name[600];
+        ab_results_machine_variant(cell->base_variant, cell->machine, name, sizeof name);
+        json_t *owned = json_object_get(r->owned, name);
+        if (!owned) json_object_set_new(r->owned, name, owned = json_string(name));
+        cell->variant = json_string_value(owned);
+        bool known = false;
+        for (size_t m = 0; m < json_array_size(machines) && !known; m++)
+            known = !strcmp(json_string_value(json_array_get(machines, m)), cell->machine);
+        if (!known) json_array_append_new(machines, json_string(cell->machine));
+    }
+    for (size_t m = 0; m < json_array_size(machines); m++) {
+        const char *machine = json_string_value(json_array_get(machines, m));
+        for (size_t v = 0; v <= json_array_size(cfg); v++)
+            for (size_t c = 0; c < r->ncells; c++) {
+                const ab_results_cell *cell = &r->cells[c];
+                const char *want = v < json_array_size(cfg) ? json_string_value(json_array_get(cfg, v)) : NULL;
+                if (strcmp(cell->machine, machine) || (want && strcmp(cell->base_variant, want))) continue;
+                add_unique(r->variants, &r->nvariants, cell->variant);
+            }
+    }
+    json_decref(machines);
+}
+
+/* Without by_machine, one variant x workload must not come from two machines. */
+static int check_not_pooled(ab_results *r, char *err, size_t errlen)
+{
+    for (size_t c = 0; c < r->ncells; c++) {
+        char key[1024];
+        index_key(key, sizeof key, r->cells[c].variant, r->cells[c].workload);
+        json_t *prev = json_object_get(r->index, key);
+        if (prev) {
+            const ab_results_cell *p = &r->cells[json_integer_value(prev)];
+            return fail(err, errlen, "%s: a fleet file with %s x %s from machines %s and %s; use --by machine "
+                                     "(samples of different machines are never pooled)", r->path, p->variant,
+                        p->workload, p->machine, r->cells[c].machine);
+        }
+        json_object_set_new(r->index, key, json_integer((json_int_t)c));
+    }
+    return 0;
+}
+
+ab_results *ab_results_load(const char *path, char *err, size_t errlen)
+{
+    ab_results_load_opts plain = {0};
+    return ab_results_load_with(path, &plain, err, errlen);
+}
+
+ab_results *ab_results_load_with(const char *path, const ab_results_load_opts *opts, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+    fclose(f);
+    if (!root) {
+        fail(err, errlen, "%s: not JSON (line %d, column %d: %s)", path, jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    char why[400];
+    if (ab_results_validate(root, why, sizeof why)) {
+        fail(err, errlen, "%s: %s", path, why);
+        json_decref(root);
+        return NULL;
+    }
+    ab_results *r = calloc(1, sizeof *r);
+    const json_t *cells = json_object_get(root, "cells");
+    size_t n = json_array_size(cells);
+    if (!r || !(r->cells = calloc(n + 1, sizeof *r->cells)) ||
+        !(r->variants = calloc(n + 1, sizeof *r->variants)) ||
+        !(r->workloads = calloc(n + 1, sizeof *r->workloads))) {
+        fail(err, errlen, "%s: out of memory", path);
+        json_decref(root);
+        ab_results_free(r);
+        return NULL;
+    }
+    r->root = root;
+    r->owned = json_object();
+    r->index = json_object();
+    snprintf(r->path, sizeof r->path, "%s", path);
+    r->ncells = n;
+    r->by_machine = opts->by_machine;
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = json_array_get(cells, i);
+        r->cells[i].json = c;
+        r->cells[i].variant = r->cells[i].base_variant = json_string_value(json_object_get(c, "variant"));
+        r->cells[i].workload = json_string_value(json_object_get(c, "workload"));
+        r->cells[i].machine = ab_fleet_cell_machine(root, c);
+    }
+    if (opts->by_machine) {
+        name_by_machine(r);
+    } else if (check_not_pooled(r, err, errlen)) {
+        ab_results_free(r);
+        return NULL;
+    }
+    if (opts->by_machine) {
+        for (size_t i = 0; i < n; i++) {
+            char key[1024];
+            index_key(key, sizeof key, r->cells[i].variant, r->cells[i].workload);
+            json_object_set_new(r->index, key, json_integer((json_int_t)i));
+        }
+    }
+    if (!opts->by_machine) collect_names(r, "variants", "variant", r->variants, &r->nvariants);
+    collect_names(r, "workloads", "workload", r->workloads, &r->nworkloads);
+    return r;
+}
+
+void ab_results_free(ab_results *r)
+{
+    if (!r)
+        return;
+    free(r->cells);
+    free(r->variants);
+    free(r->workloads);
+    json_decref(r->owned);
+    json_decref(r->index);
+    json_decref(r->root);
+    free(r);
+}
+
+const ab_results_cell *ab_results_find(const ab_results *r, const char *variant, const char *workload)
+{
+    char key[1024];
+    index_key(key, sizeof key, variant, workload);
+    json_t *i = json_object_get(r->index, key);
+    return i ? &r->cells[json_integer_value(i)] : NULL;
+}
+
+double ab_results_scale(const ab_results *r)
+{
+    const json_t *s = json_object_get(json_object_get(r->root, "config"), "scale");
+    return json_is_number(s) ? json_number_value(s) : NAN;
+}
+
+const char *ab_results_machine_str(const ab_results *r, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(r->root, "machine"), key));
+}
+
+static const char *const plain_metrics[] = {
+    "wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb", "mem_peak_kb", "mem_end_kb",
+    "hugetlb_kb_peak", "hugetlb_kb_end", "hugepage_coverage", NULL,
+};
+
+static const char *const metric_prefixes[] = {"counters.", "alloc.", "ops.", NULL};
+
+bool ab_metric_name_valid(const char *metric)
+{
+    for (size_t i = 0; plain_metrics[i]; i++)
+        if (!strcmp(metric, plain_metrics[i]))
+            return true;
+    for (size_t i = 0; metric_prefixes[i]; i++) {
+        size_t len = strlen(metric_prefixes[i]);
+        if (!strncmp(metric, metric_prefixes[i], len) && metric[len])
+            return true;
+    }
+    return false;
+}
+
+static bool number_of(const json_t *v, double *out)
+{
+    if (!json_is_number(v))
+        return false;
+    *out = json_number_value(v);
+    return true;
+}
+
+bool ab_sample_metric(const json_t *sample, const char *metric, double *out)
+{
+    if (!strcmp(metric, "hugepage_coverage")) {
+        double huge, mapped;
+        const json_t *alloc = json_object_get(sample, "alloc");
+        if (!number_of(json_object_get(alloc, "hugepage_bytes"), &huge) ||
+            !number_of(json_object_get(alloc, "arena_bytes_mapped"), &mapped))
+            return false;
+        /* Nothing mapped means nothing to cover: report 0, which is also
+         * what a regression to "no huge pages" looks like. */
+        *out = mapped > 0 ? huge / mapped : 0.0;
+        return true;
+    }
+    for (size_t i = 0; metric_prefixes[i]; i++) {
+        size_t len = strlen(metric_prefixes[i]);
+        if (!strncmp(metric, metric_prefixes[i], len)) {
+            char object[16];
+            snprintf(object, sizeof object, "%.*s", (int)(len - 1), metric);
+            return number_of(json_object_get(json_object_get(sample, object), metric + len), out);
+        }
+    }
+    const json_t *v = json_object_get(sample, metric);
+    /* Files written before the mem_* keys existed: their only memory
+     * figure is RSS, which is complete for every variant but hugetlb (see
+     * results_load.h).  A key that is present but null stays unknown. */
+    if (!v && !strcmp(metric, "mem_peak_kb"))
+        v = json_object_get(sample, "rss_peak_kb");
+    else if (!v && !strcmp(metric, "mem_end_kb"))
+        v = json_object_get(sample, "rss_end_kb");
+    return number_of(v, out);
+}
+
+bool ab_sample_ok(const json_t *sample)
+{
+    const char *st = json_string_value(json_object_get(sample, "status"));
+    return st && !strcmp(st, "ok");
+}
+
+int ab_cell_metric(const ab_results_cell *cell, const char *metric, ab_metric_values *out)
+{
+    memset(out, 0, sizeof *out);
+    const json_t *samples = json_object_get(cell->json, "samples");
+    out->n_samples = json_array_size(samples);
+    out->v = malloc((out->n_samples + 1) * sizeof *out->v);
+    if (!out->v)
+        return -1;
+    const char *event = !strncmp(metric, "counters.", 9) ? metric + 9 : NULL;
+    for (size_t i = 0; i < out->n_samples; i++) {
+        const json_t *s = json_array_get(samples, i);
+        if (!ab_sample_ok(s)) {
+            if (!out->n_not_ok++) {
+                out->not_ok_status = json_string_value(json_object_get(s, "status"));
+                out->not_ok_reason = json_string_value(json_object_get(s, "reason"));
+            }
+            continue;
+        }
+        double v;
+        if (ab_sample_metric(s, metric, &v)) {
+            out->v[out->n++] = v;
+        } else if (event && !out->unavailable_status) {
+            out->unavailable_status = json_string_value(
+                json_object_get(json_object_get(s, "counter_status"), event));
+            out->unavailable_detail = json_string_value(json_object_get(
+                json_object_get(json_object_get(s, "counter_raw"), event), "detail"));
+        }
+    }
+    return 0;
+}
+
+void ab_metric_values_free(ab_metric_values *mv)
+{
+    free(mv->v);
+    mv->v = NULL;
+    mv->n = 0;
+}
+
+const char *ab_cell_checksum(const ab_results_cell *cell, bool *disagree)
+{
+    const json_t *samples = json_object_get(cell->json, "samples");
+    const char *agreed = NULL;
+    *disagree = false;
+    for (size_t i = 0; i < json_array_size(samples); i++) {
+        const json_t *s = json_array_get(samples, i);
+        const char *sum = json_string_value(json_object_get(s, "checksum"));
+        if (!ab_sample_ok(s) || !sum)
+            continue;
+        if (!agreed)
+            agreed = sum;
+        else if (strcmp(agreed, sum))
+            *disagree = true;
+    }
+    return *disagree ? NULL : agreed;
+}
+
+const char **ab_results_events(const ab_results *r, size_t *n)
+{
+    size_t cap = 16, count = 0;
+    const char **list = malloc(cap * sizeof *list);
+    if (!list) {
+        *n = 0;
+        return NULL;
+    }
+    const json_t *cfg = json_object_get(json_object_get(r->root, "config"), "events");
+    size_t total = json_array_size(cfg);
+    for (size_t c = 0; c < r->ncells; c++) {
+        const json_t *samples = json_object_get(r->cells[c].json, "samples");
+        for (size_t s = 0; s < json_array_size(samples); s++)
+            total += json_object_size(json_object_get(json_array_get(samples, s), "counters"));
+    }
+    if (total + 1 > cap) {
+        const char **bigger = realloc(list, (total + 1) * sizeof *list);
+        if (!bigger) {
+            free(list);
+            *n = 0;
+            return NULL;
+        }
+        list = bigger;
+    }
+    for (size_t i = 0; i < json_array_size(cfg); i++)
+        if (json_is_string(json_array_get(cfg, i)))
+            add_unique(list, &count, json_string_value(json_array_get(cfg, i)));
+    for (size_t c = 0; c < r->ncells; c++) {
+        const json_t *samples = json_object_get(r->cells[c].json, "samples");
+        for (size_t s = 0; s < json_array_size(samples); s++) {
+            const char *key;
+            const json_t *val;
+            json_object_foreach((json_t *)json_object_get(json_array_get(samples, s), "counters"), key, val) {
+                (void)val;
+                add_unique(list, &count, key);
+            }
+        }
+    }
+    *n = count;
+    return list;
+}

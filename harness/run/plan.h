@@ -1,0 +1,124 @@
+/*
+ * plan.h -- from a command line to a validated plan and a sample schedule.
+ *
+ * Everything a run could reject (unknown option, variant, workload or event,
+ * malformed number) is rejected here, in the parent, before any sample runs
+ * and before anything is written: a plan that parsed can be executed.
+ *
+ * The schedule is the order in which samples run.  Warmup samples come first
+ * (their results are kept apart and never summarised), then `reps` rounds;
+ * every round holds each cell (variant x workload) exactly once in a seeded
+ * random order (blocked randomisation).  So slow drift of the machine --
+ * thermal state, other tenants, page-cache state -- spreads evenly over the
+ * variants instead of favouring whichever ran first, and the same seed gives
+ * the same order.
+ */
+#ifndef AB_PLAN_H
+#define AB_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "allocators/variant.h"
+#include "harness/run/shard.h"
+#include "workloads/workload.h"
+
+typedef enum { AB_MODE_WORKLOADS, AB_MODE_EXEC } ab_plan_mode;
+
+/* One variant: a pymalloc/reference allocator (run) or a command (exec). */
+typedef struct ab_plan_variant {
+    char *name;              /* as given on the command line */
+    char *spec_text;         /* canonical spec (run) or the command text (exec) */
+    ab_variant variant;      /* run mode */
+    char **argv;             /* exec mode: command words, NULL-terminated */
+    char **env;              /* exec mode: "VAR=VAL" settings for this variant */
+    size_t n_env;
+} ab_plan_variant;
+
+typedef struct ab_plan_workload {
+    char *spec;                  /* "name" or "name:param" (run) / the label (exec) */
+    const ab_workload *workload; /* NULL in exec mode */
+} ab_plan_workload;
+
+/* One sample: which cell, which repetition, and where it sits in the schedule. */
+typedef struct ab_slot {
+    size_t variant, workload;
+    int rep;                 /* 0-based within warmup or measured reps */
+    bool warmup;
+    size_t order;            /* position in the schedule (0-based) */
+} ab_slot;
+
+typedef struct ab_plan {
+    ab_plan_mode mode;
+    ab_plan_variant *variants;
+    size_t n_variants;
+    ab_plan_workload *workloads;
+    size_t n_workloads;
+    char **events;
+    size_t n_events;
+    int reps, warmup;
+    double scale;
+    uint64_t seed;
+    int pin;                 /* CPU, or -1 */
+    double timeout_s;
+    long hugepages;          /* -1 = leave the pool alone */
+    bool timeline;
+    bool quiet;
+    bool show_output;        /* exec: let the command's stdout/stderr through */
+    char *out;               /* results path */
+    ab_shard shard;          /* count 0: the whole plan */
+    /* Sharded: every workload spec of the whole plan, in plan order (the
+     * workloads above are this shard's part of them). */
+    char **plan_workloads;
+    size_t n_plan_workloads;
+    ab_slot *schedule;
+    size_t n_slots;
+} ab_plan;
+
+/* Default sample timeout: AB_TIMEOUT_PER_SCALE_S seconds per unit of scale,
+ * never below AB_TIMEOUT_MIN_S (a scale-0.01 test under ASan still needs
+ * time to start). */
+#define AB_TIMEOUT_PER_SCALE_S 120.0
+#define AB_TIMEOUT_MIN_S 30.0
+#define AB_DEFAULT_REPS 5
+#define AB_DEFAULT_WARMUP 1
+#define AB_DEFAULT_SEED 1
+#define AB_DEFAULT_OUT "results/out/latest.json"
+
+/* Outcome of parsing a command line. */
+enum { AB_PARSE_OK = 0, AB_PARSE_HELP = 1, AB_PARSE_USAGE = 2 };
+
+/* `arenabench run` / `arenabench exec` command lines (argv[0] = subcommand).
+ * On AB_PARSE_USAGE a message has gone to stderr; on AB_PARSE_HELP the help
+ * text has gone to stdout.  The plan must be freed in every case. */
+int ab_plan_parse_run(int argc, char **argv, ab_plan *plan);
+int ab_plan_parse_exec(int argc, char **argv, ab_plan *plan);
+void ab_plan_free(ab_plan *plan);
+
+/* Number of cells and the index of a cell (variant-major). */
+static inline size_t ab_plan_n_cells(const ab_plan *p) { return p->n_variants * p->n_workloads; }
+static inline size_t ab_plan_cell(const ab_plan *p, size_t v, size_t w) { return v * p->n_workloads + w; }
+
+/*
+ * Fill out[0 .. (warmup+reps)*n_cells-1]: `warmup` shuffled rounds, then
+ * `reps` shuffled rounds, each a permutation of the cells, shuffled with a
+ * generator seeded by `seed` (Fisher-Yates over splitmix64).  Pure function:
+ * same arguments, same schedule.  Cell c is variant c / n_workloads,
+ * workload c % n_workloads.
+ */
+void ab_schedule_interleaved(size_t n_variants, size_t n_workloads, int warmup, int reps,
+                             uint64_t seed, ab_slot *out);
+
+/* Strict number parsing: the whole string, within [min, max]. 0 or -1. */
+int ab_parse_long(const char *s, long min, long max, long *out);
+int ab_parse_double(const char *s, double min, double max, double *out);
+int ab_parse_u64(const char *s, uint64_t *out);
+
+/* Split a command into words: whitespace separates, '...' and "..." quote,
+ * backslash escapes (outside single quotes); no expansion of any kind.
+ * NULL-terminated heap array, or NULL with err on unbalanced quotes/empty. */
+char **ab_split_words(const char *cmd, char *err, size_t errlen);
+void ab_free_words(char **words);
+
+#endif
