@@ -23,6 +23,10 @@ static void usage(FILE *f)
           "scale or schema; a shard or cell twice from one machine; a missing shard.\n"
           "\n"
           "  --allow-partial   merge what is there; config.merged records what is missing\n"
+          "  --detail MODE     per-sample detail no report reads (timeline, counter_raw,\n"
+          "                    child_rusage): auto (default: inline for one machine, sidecar\n"
+          "                    for a fleet), inline, sidecar (OUT.json.detail.jsonl, one line\n"
+          "                    per cell; keeps a fleet merge in bounded memory), or drop\n"
           "  --quiet           no closing line\n"
           "\n"
           "exit status: 0 merged; 1 merged, but checksums disagree; 2 refused.\n",
@@ -33,6 +37,7 @@ int cmd_merge(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"allow-partial", no_argument, NULL, 'p'},
+        {"detail", required_argument, NULL, 'd'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -45,6 +50,12 @@ int cmd_merge(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'p': mo.allow_partial = true; break;
+        case 'd':
+            if (ab_detail_mode_parse(optarg, &mo.detail)) {
+                fprintf(stderr, "arenabench merge: --detail takes auto, inline, sidecar or drop, not '%s'\n", optarg);
+                return AB_EXIT_USAGE;
+            }
+            break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return AB_EXIT_OK;
         default:
@@ -65,14 +76,21 @@ int cmd_merge(int argc, char **argv)
             return AB_EXIT_USAGE;
         }
     char err[2048];
-    json_t *doc = ab_merge_files(argv + optind + 1, (size_t)(argc - optind - 1), &mo, err, sizeof err);
-    if (!doc) {
+    mo.out = out;
+    ab_merge_result res;
+    if (ab_merge_files(argv + optind + 1, (size_t)(argc - optind - 1), &mo, &res, err, sizeof err)) {
         fprintf(stderr, "arenabench merge: %s\n", err);
         return AB_EXIT_USAGE;
     }
+    json_t *doc = res.doc;
     int status = AB_EXIT_OK;
-    if (ab_results_write_atomic(out, doc, err, sizeof err) != 0) {
+    bool written = ab_results_write_atomic(out, doc, err, sizeof err) == 0;
+    if (!written) fprintf(stderr, "arenabench merge: %s\n", err);
+    if (ab_merge_commit_sidecar(&res, written, err, sizeof err) != 0) {
         fprintf(stderr, "arenabench merge: %s\n", err);
+        written = false;
+    }
+    if (!written) {
         status = AB_EXIT_FAIL;
     } else if (!ab_results_checksums_agree(doc)) {
         fprintf(stderr, "arenabench merge: checksums disagree in the merged cells (see correctness in %s)\n", out);
@@ -82,6 +100,6 @@ int cmd_merge(int argc, char **argv)
         fprintf(stderr, "arenabench merge: %zu files, %zu cells, %zu machine(s) -> %s\n",
                 (size_t)(argc - optind - 1), json_array_size(json_object_get(doc, "cells")),
                 json_object_get(doc, "machines") ? json_object_size(json_object_get(doc, "machines")) : 1, out);
-    json_decref(doc);
+    ab_merge_result_free(&res);
     return status;
 }

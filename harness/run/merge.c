@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "harness/results/fleet.h"
 #include "harness/run/merge.h"
 #include "harness/run/results.h"
@@ -34,6 +36,8 @@ typedef struct merge_state {
     json_t *cells;           /* "machine\x1fvariant\x1fworkload" -> {cell, input} */
     json_t *shards_seen;     /* "machine\x1fshard" -> input index */
     json_t *run_totals;
+    ab_detail_mode detail;
+    FILE *sidecar;           /* detail lines, unless detail is inline */
     char *err;
     size_t errlen;
 } merge_state;
@@ -162,8 +166,38 @@ static int take_cells(merge_state *m, size_t idx, json_t *root)
             return refuse(m, "%s: cell %s x %s from machine %s is also in %s (overlapping inputs)", in->path, v, w,
                           machine_id, m->inputs[json_integer_value(json_object_get(prev, "input"))].path);
         json_object_set_new(m->cells, key, json_pack("{s:O, s:I}", "cell", cell, "input", (json_int_t)idx));
+        json_object_del(cell, "summary"); /* recomputed at the end; not held meanwhile */
+        if (m->detail != AB_DETAIL_INLINE) {
+            json_t *line = ab_detail_take(cell, machine_id);
+            int bad = m->sidecar && (json_dumpf(line, m->sidecar, JSON_COMPACT) || fputc('\n', m->sidecar) == EOF);
+            json_decref(line);
+            if (bad) return refuse(m, "cannot write the detail sidecar: %s", strerror(errno));
+        }
     }
     return 0;
+}
+
+/* One machine after all (detail auto): the detail goes back inline. */
+static int restore_detail(merge_state *m)
+{
+    if (fflush(m->sidecar) || fseek(m->sidecar, 0, SEEK_SET))
+        return refuse(m, "cannot read back the detail sidecar: %s", strerror(errno));
+    char *text = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    while (rc == 0 && getline(&text, &cap, m->sidecar) > 0) {
+        json_error_t e;
+        json_t *line = json_loads(text, 0, &e);
+        char key[1024];
+        key3(key, sizeof key, json_string_value(json_object_get(line, AB_FLEET_CELL_MACHINE_KEY)),
+             json_string_value(json_object_get(line, "variant")), json_string_value(json_object_get(line, "workload")));
+        json_t *cell = json_object_get(json_object_get(m->cells, key), "cell");
+        if (!line || !cell) rc = refuse(m, "the detail sidecar does not match the cells (%s)", line ? key : e.text);
+        else ab_detail_restore(cell, line);
+        json_decref(line);
+    }
+    free(text);
+    return rc;
 }
 
 static int read_input(merge_state *m, size_t idx)
@@ -267,6 +301,14 @@ static json_t *build(merge_state *m, const ab_merge_opts *opts)
         return NULL;
     }
     bool fleet = json_array_size(m->machine_ids) > 1;
+    if (m->detail == AB_DETAIL_AUTO) {
+        if (!fleet && restore_detail(m)) {
+            json_decref(missing_shards);
+            json_decref(missing_cells);
+            return NULL;
+        }
+        m->detail = fleet ? AB_DETAIL_SIDECAR : AB_DETAIL_INLINE;
+    }
     json_t *config = m->config;
     json_object_set(config, "workloads", m->plan_workloads);
     json_object_del(config, "shard");
@@ -275,6 +317,9 @@ static json_t *build(merge_state *m, const ab_merge_opts *opts)
                                   "shard_count", (json_int_t)m->inputs[0].shard_count, "inputs", inputs_record(m),
                                   "partial", json_array_size(missing_shards) || json_array_size(missing_cells),
                                   "missing_shards", missing_shards, "missing_cells", missing_cells));
+    json_t *detail = json_pack("{s:s}", "mode", ab_detail_mode_name(m->detail));
+    if (m->detail != AB_DETAIL_INLINE) json_object_set_new(detail, "keys", ab_detail_keys());
+    json_object_set_new(json_object_get(config, "merged"), "detail", detail);
     json_t *doc = json_object();
     json_object_set_new(doc, "schema_version", json_integer(AB_SCHEMA_VERSION));
     json_object_set_new(doc, "tool", json_string("arenabench"));
@@ -299,10 +344,29 @@ static json_t *build(merge_state *m, const ab_merge_opts *opts)
     return doc;
 }
 
-json_t *ab_merge_files(char *const *paths, size_t n, const ab_merge_opts *opts, char *err, size_t errlen)
+/* The sidecar is written to a temporary file next to OUT from the start. */
+static int open_sidecar(merge_state *m, const ab_merge_opts *opts, ab_merge_result *res)
 {
+    if (m->detail == AB_DETAIL_INLINE || m->detail == AB_DETAIL_DROP) return 0;
+    snprintf(res->sidecar, sizeof res->sidecar, "%s%s", opts->out, AB_DETAIL_SIDECAR_SUFFIX);
+    snprintf(res->sidecar_tmp, sizeof res->sidecar_tmp, "%s.tmp.XXXXXX", res->sidecar);
+    int fd = mkstemp(res->sidecar_tmp);
+    if (fd < 0 || !(m->sidecar = fdopen(fd, "w+"))) {
+        if (fd >= 0) close(fd);
+        refuse(m, "cannot create '%s': %s", res->sidecar_tmp, strerror(errno));
+        res->sidecar_tmp[0] = 0;
+        return -1;
+    }
+    fchmod(fd, 0644);
+    return 0;
+}
+
+int ab_merge_files(char *const *paths, size_t n, const ab_merge_opts *opts, ab_merge_result *res, char *err,
+                   size_t errlen)
+{
+    memset(res, 0, sizeof *res);
     merge_state m = {
-        .paths = paths, .n_inputs = n, .err = err, .errlen = errlen,
+        .paths = paths, .n_inputs = n, .err = err, .errlen = errlen, .detail = opts->detail,
         .inputs = calloc(n ? n : 1, sizeof *m.inputs),
         .machine_blocks = json_array(), .machine_ids = json_array(), .cells = json_object(),
         .shards_seen = json_object(),
@@ -310,16 +374,20 @@ json_t *ab_merge_files(char *const *paths, size_t n, const ab_merge_opts *opts, 
                                 (json_int_t)0, "samples_run", (json_int_t)0, "samples_failed", (json_int_t)0,
                                 "interrupted", 0, "interrupt_signal"),
     };
-    json_t *doc = NULL;
-    if (!m.inputs) {
-        snprintf(err, errlen, "out of memory");
-    } else {
-        int rc = 0;
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            m.inputs[i].path = paths[i];
-            rc = read_input(&m, i);
-        }
-        if (rc == 0) doc = build(&m, opts);
+    int rc = m.inputs ? open_sidecar(&m, opts, res) : refuse(&m, "out of memory");
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        m.inputs[i].path = paths[i];
+        rc = read_input(&m, i);
+    }
+    if (rc == 0 && !(res->doc = build(&m, opts))) rc = -1;
+    if (m.sidecar && fclose(m.sidecar) != 0 && rc == 0) rc = refuse(&m, "cannot write the detail sidecar: %s", strerror(errno));
+    if (rc != 0 || m.detail != AB_DETAIL_SIDECAR) {
+        if (res->sidecar_tmp[0]) unlink(res->sidecar_tmp);
+        res->sidecar_tmp[0] = res->sidecar[0] = 0;
+    }
+    if (rc != 0) {
+        json_decref(res->doc);
+        res->doc = NULL;
     }
     free(m.inputs);
     json_decref(m.config);
@@ -329,5 +397,25 @@ json_t *ab_merge_files(char *const *paths, size_t n, const ab_merge_opts *opts, 
     json_decref(m.cells);
     json_decref(m.shards_seen);
     json_decref(m.run_totals);
-    return doc;
+    return rc;
+}
+
+int ab_merge_commit_sidecar(ab_merge_result *res, bool keep, char *err, size_t errlen)
+{
+    if (!res->sidecar_tmp[0]) return 0;
+    int rc = 0;
+    if (!keep) unlink(res->sidecar_tmp);
+    else if (rename(res->sidecar_tmp, res->sidecar) != 0) {
+        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", res->sidecar_tmp, res->sidecar, strerror(errno));
+        unlink(res->sidecar_tmp);
+        rc = -1;
+    }
+    res->sidecar_tmp[0] = 0;
+    return rc;
+}
+
+void ab_merge_result_free(ab_merge_result *res)
+{
+    json_decref(res->doc);
+    res->doc = NULL;
 }

@@ -20,12 +20,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "harness/run/merge_detail.h"
 
 typedef struct ab_merge_opts {
     bool allow_partial;   /* record missing shards/cells instead of refusing */
+    ab_detail_mode detail;
+    const char *out;      /* the merged file's path: the sidecar goes next to it */
 } ab_merge_opts;
 
-/* New reference to the merged document, or NULL with the reason in err. */
-json_t *ab_merge_files(char *const *paths, size_t n, const ab_merge_opts *opts, char *err, size_t errlen);
+typedef struct ab_merge_result {
+    json_t *doc;              /* the merged document (owned) */
+    char sidecar_tmp[1200];   /* "" or the written sidecar, to rename to sidecar once doc is written */
+    char sidecar[1100];
+} ab_merge_result;
+
+/* 0 with res filled, or -1 with the reason in err (nothing left behind). */
+int ab_merge_files(char *const *paths, size_t n, const ab_merge_opts *opts, ab_merge_result *res, char *err,
+                   size_t errlen);
+/* Move the sidecar into place (after doc was written), or remove it. */
+int ab_merge_commit_sidecar(ab_merge_result *res, bool keep, char *err, size_t errlen);
+void ab_merge_result_free(ab_merge_result *res);
 
 #endif
