@@ -153,12 +153,10 @@ const char *ab_results_column_baseline(const ab_results *r, const char *baseline
                                        size_t len)
 {
     if (!r->by_machine || strchr(baseline, '@')) return baseline;
-    for (size_t c = 0; c < r->ncells; c++)
-        if (!strcmp(r->cells[c].variant, variant)) {
-            ab_results_machine_variant(baseline, r->cells[c].machine, buf, len);
-            return buf;
-        }
-    return baseline;
+    const char *machine = json_string_value(json_object_get(r->variant_machine, variant));
+    if (!machine) return baseline;
+    ab_results_machine_variant(baseline, machine, buf, len);
+    return buf;
 }
 
 bool ab_results_has_base_variant(const ab_results *r, const char *variant)
@@ -183,7 +181,10 @@ static void name_by_machine(ab_results *r)
         char name[600];
         ab_results_machine_variant(cell->base_variant, cell->machine, name, sizeof name);
         json_t *owned = json_object_get(r->owned, name);
-        if (!owned) json_object_set_new(r->owned, name, owned = json_string(name));
+        if (!owned) {
+            json_object_set_new(r->owned, name, owned = json_string(name));
+            json_object_set_new(r->variant_machine, name, json_string(cell->machine));
+        }
         cell->variant = json_string_value(owned);
         bool known = false;
         for (size_t m = 0; m < json_array_size(machines) && !known; m++)
@@ -284,6 +285,7 @@ ab_results *ab_results_load_with(const char *path, const ab_results_load_opts *o
     }
     r->root = root;
     r->owned = json_object();
+    r->variant_machine = json_object();
     r->index = json_object();
     snprintf(r->path, sizeof r->path, "%s", path);
     r->ncells = n;
@@ -321,6 +323,7 @@ void ab_results_free(ab_results *r)
     free(r->variants);
     free(r->workloads);
     json_decref(r->owned);
+    json_decref(r->variant_machine);
     json_decref(r->index);
     json_decref(r->root);
     free(r);

@@ -37,6 +37,7 @@ typedef struct ab_results {
     size_t nworkloads;
     bool by_machine;           /* loaded with ab_results_load_opts.by_machine */
     json_t *owned;             /* strings the names above may borrow */
+    json_t *variant_machine;   /* by_machine: "VARIANT@MACHINE" -> machine id */
     json_t *index;             /* "variant\x1fworkload" -> cell index */
 } ab_results;
 
