@@ -11,7 +11,7 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: arenabench merge OUT.json IN.json... [--allow-partial] [--quiet]\n"
+    fputs("usage: arenabench merge OUT.json IN.json... [--allow-partial] [--detail MODE] [--quiet]\n"
           "\n"
           "Merge results files of one plan -- the shards of `run --shard K/N`, or whole runs\n"
           "of the same plan on different machines -- into OUT.json, a file of the same schema\n"

@@ -86,17 +86,17 @@ static bool in_string_array(const json_t *a, const char *s)
 /* Shard facts of an input: config.shard, or the whole plan as shard 1/1. */
 static int read_shard(merge_state *m, input_info *in, json_t *config)
 {
-    json_t *shard = json_object_get(config, "shard");
+    json_t *shard = json_object_get(config, AB_SHARD_KEY);
     if (!shard) {
         in->shard_index = in->shard_count = 1;
         ab_plan_id(config, in->plan_id);
         return 0;
     }
-    const char *id = json_string_value(json_object_get(shard, "plan_id"));
-    in->shard_index = (long)json_integer_value(json_object_get(shard, "index"));
-    in->shard_count = (long)json_integer_value(json_object_get(shard, "count"));
+    const char *id = json_string_value(json_object_get(shard, AB_SHARD_KEY_PLAN_ID));
+    in->shard_index = (long)json_integer_value(json_object_get(shard, AB_SHARD_KEY_INDEX));
+    in->shard_count = (long)json_integer_value(json_object_get(shard, AB_SHARD_KEY_COUNT));
     if (!id || strlen(id) != 16 || in->shard_count < 1 || in->shard_index < 1 || in->shard_index > in->shard_count ||
-        !json_is_array(json_object_get(shard, "plan_workloads")))
+        !json_is_array(json_object_get(shard, AB_SHARD_KEY_PLAN_WORKLOADS)))
         return refuse(m, "%s: config.shard is malformed (needs index 1..count, count, plan_id, plan_workloads)", in->path);
     snprintf(in->plan_id, sizeof in->plan_id, "%s", id);
     return 0;
@@ -104,8 +104,8 @@ static int read_shard(merge_state *m, input_info *in, json_t *config)
 
 static json_t *plan_workloads_of(json_t *config)
 {
-    json_t *shard = json_object_get(config, "shard");
-    return shard ? json_object_get(shard, "plan_workloads") : json_object_get(config, "workloads");
+    json_t *shard = json_object_get(config, AB_SHARD_KEY);
+    return shard ? json_object_get(shard, AB_SHARD_KEY_PLAN_WORKLOADS) : json_object_get(config, "workloads");
 }
 
 /* The first input defines the plan; every other must be the same plan. */
@@ -208,7 +208,7 @@ static int read_input(merge_state *m, size_t idx)
     if (!r) return refuse(m, "%s", why);
     int rc = 0;
     json_t *config = json_object_get(r->root, "config");
-    if (ab_fleet_is_fleet(r->root) || json_object_get(config, "merged"))
+    if (ab_fleet_is_fleet(r->root) || json_object_get(config, AB_MERGE_KEY))
         rc = refuse(m, "%s: already a merged file; merge the original shard files instead", in->path);
     if (!rc) rc = read_shard(m, in, config);
     if (!rc) rc = check_same_plan(m, in, config);
@@ -311,15 +311,15 @@ static json_t *build(merge_state *m, const ab_merge_opts *opts)
     }
     json_t *config = m->config;
     json_object_set(config, "workloads", m->plan_workloads);
-    json_object_del(config, "shard");
-    json_object_set_new(config, "merged",
-                        json_pack("{s:s, s:I, s:o, s:b, s:o, s:o}", "plan_id", m->inputs[0].plan_id,
+    json_object_del(config, AB_SHARD_KEY);
+    json_object_set_new(config, AB_MERGE_KEY,
+                        json_pack("{s:s, s:I, s:o, s:b, s:o, s:o}", AB_SHARD_KEY_PLAN_ID, m->inputs[0].plan_id,
                                   "shard_count", (json_int_t)m->inputs[0].shard_count, "inputs", inputs_record(m),
                                   "partial", json_array_size(missing_shards) || json_array_size(missing_cells),
                                   "missing_shards", missing_shards, "missing_cells", missing_cells));
     json_t *detail = json_pack("{s:s}", "mode", ab_detail_mode_name(m->detail));
     if (m->detail != AB_DETAIL_INLINE) json_object_set_new(detail, "keys", ab_detail_keys());
-    json_object_set_new(json_object_get(config, "merged"), "detail", detail);
+    json_object_set_new(json_object_get(config, AB_MERGE_KEY), "detail", detail);
     json_t *doc = json_object();
     json_object_set_new(doc, "schema_version", json_integer(AB_SCHEMA_VERSION));
     json_object_set_new(doc, "tool", json_string("arenabench"));

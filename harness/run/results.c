@@ -232,9 +232,10 @@ static void set_shard(json_t *c, const ab_plan *plan)
 {
     char plan_id[17];
     ab_plan_id(c, plan_id);
-    json_object_set_new(c, "shard", json_pack("{s:I, s:I, s:s, s:O}", "index", (json_int_t)plan->shard.index,
-                                               "count", (json_int_t)plan->shard.count, "plan_id", plan_id,
-                                               "plan_workloads", json_object_get(c, "workloads")));
+    json_object_set_new(c, AB_SHARD_KEY,
+                        json_pack("{s:I, s:I, s:s, s:O}", AB_SHARD_KEY_INDEX, (json_int_t)plan->shard.index,
+                                  AB_SHARD_KEY_COUNT, (json_int_t)plan->shard.count, AB_SHARD_KEY_PLAN_ID, plan_id,
+                                  AB_SHARD_KEY_PLAN_WORKLOADS, json_object_get(c, "workloads")));
     json_t *workloads = json_array();
     for (size_t w = 0; w < plan->n_workloads; w++) json_array_append_new(workloads, json_string(plan->workloads[w].spec));
     json_object_set_new(c, "workloads", workloads);
