@@ -21,17 +21,17 @@ bool ab_fleet_same_machine(const json_t *a, const json_t *b)
 
 const char *ab_fleet_machine_name(const json_t *machine)
 {
-    const char *h = json_string_value(json_object_get(machine, "hostname"));
+    const char *h = json_string_value(json_object_get(machine, AB_KEY_MACHINE_HOSTNAME));
     return h && *h ? h : AB_FLEET_UNNAMED_MACHINE;
 }
 
 bool ab_fleet_is_fleet(const json_t *root)
 {
-    return json_is_object(json_object_get(root, AB_FLEET_MACHINES_KEY));
+    return json_is_object(json_object_get(root, AB_KEY_MACHINES));
 }
 
 const char *ab_fleet_cell_machine(const json_t *root, const json_t *cell)
 {
-    const char *id = json_string_value(json_object_get(cell, AB_FLEET_CELL_MACHINE_KEY));
-    return id ? id : ab_fleet_machine_name(json_object_get(root, "machine"));
+    const char *id = json_string_value(json_object_get(cell, AB_KEY_CELL_MACHINE_ID));
+    return id ? id : ab_fleet_machine_name(json_object_get(root, AB_KEY_MACHINE));
 }

@@ -19,9 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "harness/results/schema.h"
 
-#define AB_FLEET_CELL_MACHINE_KEY "machine_id"
-#define AB_FLEET_MACHINES_KEY "machines"
 /* Stands in for a machine block without a hostname. */
 #define AB_FLEET_UNNAMED_MACHINE "machine"
 

@@ -86,17 +86,17 @@ static bool in_string_array(const json_t *a, const char *s)
 /* Shard facts of an input: config.shard, or the whole plan as shard 1/1. */
 static int read_shard(merge_state *m, input_info *in, json_t *config)
 {
-    json_t *shard = json_object_get(config, AB_SHARD_KEY);
+    json_t *shard = json_object_get(config, AB_KEY_CONFIG_SHARD);
     if (!shard) {
         in->shard_index = in->shard_count = 1;
         ab_plan_id(config, in->plan_id);
         return 0;
     }
-    const char *id = json_string_value(json_object_get(shard, AB_SHARD_KEY_PLAN_ID));
-    in->shard_index = (long)json_integer_value(json_object_get(shard, AB_SHARD_KEY_INDEX));
-    in->shard_count = (long)json_integer_value(json_object_get(shard, AB_SHARD_KEY_COUNT));
+    const char *id = json_string_value(json_object_get(shard, AB_KEY_PLAN_ID));
+    in->shard_index = (long)json_integer_value(json_object_get(shard, AB_KEY_SHARD_INDEX));
+    in->shard_count = (long)json_integer_value(json_object_get(shard, AB_KEY_SHARD_COUNT));
     if (!id || strlen(id) != 16 || in->shard_count < 1 || in->shard_index < 1 || in->shard_index > in->shard_count ||
-        !json_is_array(json_object_get(shard, AB_SHARD_KEY_PLAN_WORKLOADS)))
+        !json_is_array(json_object_get(shard, AB_KEY_SHARD_PLAN_WORKLOADS)))
         return refuse(m, "%s: config.shard is malformed (needs index 1..count, count, plan_id, plan_workloads)", in->path);
     snprintf(in->plan_id, sizeof in->plan_id, "%s", id);
     return 0;
@@ -104,8 +104,8 @@ static int read_shard(merge_state *m, input_info *in, json_t *config)
 
 static json_t *plan_workloads_of(json_t *config)
 {
-    json_t *shard = json_object_get(config, AB_SHARD_KEY);
-    return shard ? json_object_get(shard, AB_SHARD_KEY_PLAN_WORKLOADS) : json_object_get(config, "workloads");
+    json_t *shard = json_object_get(config, AB_KEY_CONFIG_SHARD);
+    return shard ? json_object_get(shard, AB_KEY_SHARD_PLAN_WORKLOADS) : json_object_get(config, AB_KEY_CONFIG_WORKLOADS);
 }
 
 /* The first input defines the plan; every other must be the same plan. */
@@ -117,8 +117,8 @@ static int check_same_plan(merge_state *m, const input_info *in, json_t *config)
         return 0;
     }
     const input_info *first = &m->inputs[0];
-    double s0 = json_number_value(json_object_get(m->config, "scale"));
-    double s1 = json_number_value(json_object_get(config, "scale"));
+    double s0 = json_number_value(json_object_get(m->config, AB_KEY_CONFIG_SCALE));
+    double s1 = json_number_value(json_object_get(config, AB_KEY_CONFIG_SCALE));
     if (s0 != s1)
         return refuse(m, "%s: scale %g differs from %s's scale %g (not the same plan)", in->path, s1, first->path, s0);
     if (strcmp(in->plan_id, first->plan_id))
@@ -151,12 +151,12 @@ static int take_cells(merge_state *m, size_t idx, json_t *root)
 {
     input_info *in = &m->inputs[idx];
     const char *machine_id = json_string_value(json_array_get(m->machine_ids, in->machine));
-    json_t *variants = json_object_get(m->config, "variants");
+    json_t *variants = json_object_get(m->config, AB_KEY_CONFIG_VARIANTS);
     size_t i;
     json_t *cell;
-    json_array_foreach(json_object_get(root, "cells"), i, cell) {
-        const char *v = json_string_value(json_object_get(cell, "variant"));
-        const char *w = json_string_value(json_object_get(cell, "workload"));
+    json_array_foreach(json_object_get(root, AB_KEY_CELLS), i, cell) {
+        const char *v = json_string_value(json_object_get(cell, AB_KEY_VARIANT));
+        const char *w = json_string_value(json_object_get(cell, AB_KEY_WORKLOAD));
         if (!in_string_array(variants, v) || !in_string_array(m->plan_workloads, w))
             return refuse(m, "%s: cells[%zu] (%s x %s) is not in the plan", in->path, i, v, w);
         char key[1024];
@@ -166,7 +166,7 @@ static int take_cells(merge_state *m, size_t idx, json_t *root)
             return refuse(m, "%s: cell %s x %s from machine %s is also in %s (overlapping inputs)", in->path, v, w,
                           machine_id, m->inputs[json_integer_value(json_object_get(prev, "input"))].path);
         json_object_set_new(m->cells, key, json_pack("{s:O, s:I}", "cell", cell, "input", (json_int_t)idx));
-        json_object_del(cell, "summary"); /* recomputed at the end; not held meanwhile */
+        json_object_del(cell, AB_KEY_SUMMARY); /* recomputed at the end; not held meanwhile */
         if (m->detail != AB_DETAIL_INLINE) {
             json_t *line = ab_detail_take(cell, machine_id);
             int bad = m->sidecar && (json_dumpf(line, m->sidecar, JSON_COMPACT) || fputc('\n', m->sidecar) == EOF);
@@ -189,8 +189,8 @@ static int restore_detail(merge_state *m)
         json_error_t e;
         json_t *line = json_loads(text, 0, &e);
         char key[1024];
-        key3(key, sizeof key, json_string_value(json_object_get(line, AB_FLEET_CELL_MACHINE_KEY)),
-             json_string_value(json_object_get(line, "variant")), json_string_value(json_object_get(line, "workload")));
+        key3(key, sizeof key, json_string_value(json_object_get(line, AB_KEY_CELL_MACHINE_ID)),
+             json_string_value(json_object_get(line, AB_KEY_VARIANT)), json_string_value(json_object_get(line, AB_KEY_WORKLOAD)));
         json_t *cell = json_object_get(json_object_get(m->cells, key), "cell");
         if (!line || !cell) rc = refuse(m, "the detail sidecar does not match the cells (%s)", line ? key : e.text);
         else ab_detail_restore(cell, line);
@@ -207,13 +207,13 @@ static int read_input(merge_state *m, size_t idx)
     ab_results *r = ab_results_load(in->path, why, sizeof why);
     if (!r) return refuse(m, "%s", why);
     int rc = 0;
-    json_t *config = json_object_get(r->root, "config");
-    if (ab_fleet_is_fleet(r->root) || json_object_get(config, AB_MERGE_KEY))
+    json_t *config = json_object_get(r->root, AB_KEY_CONFIG);
+    if (ab_fleet_is_fleet(r->root) || json_object_get(config, AB_KEY_CONFIG_MERGED))
         rc = refuse(m, "%s: already a merged file; merge the original shard files instead", in->path);
     if (!rc) rc = read_shard(m, in, config);
     if (!rc) rc = check_same_plan(m, in, config);
     if (!rc) {
-        in->machine = machine_of(m, json_object_get(r->root, "machine"));
+        in->machine = machine_of(m, json_object_get(r->root, AB_KEY_MACHINE));
         char key[400], shard[32];
         snprintf(shard, sizeof shard, "%ld", in->shard_index);
         key3(key, sizeof key, json_string_value(json_array_get(m->machine_ids, in->machine)), shard, NULL);
@@ -225,7 +225,7 @@ static int read_input(merge_state *m, size_t idx)
         else json_object_set_new(m->shards_seen, key, json_integer((json_int_t)idx));
     }
     if (!rc) rc = take_cells(m, idx, r->root);
-    if (!rc) add_run(m, json_object_get(r->root, "run"));
+    if (!rc) add_run(m, json_object_get(r->root, AB_KEY_RUN));
     ab_results_free(r);
     return rc;
 }
@@ -243,7 +243,7 @@ static json_t *missing(merge_state *m, json_t **missing_cells)
     *missing_cells = json_array();
     size_t v, w, k;
     json_t *vj, *wj, *id;
-    json_array_foreach(json_object_get(m->config, "variants"), v, vj)
+    json_array_foreach(json_object_get(m->config, AB_KEY_CONFIG_VARIANTS), v, vj)
         json_array_foreach(m->plan_workloads, w, wj) {
             bool found = false;
             json_array_foreach(m->machine_ids, k, id) {
@@ -252,25 +252,25 @@ static json_t *missing(merge_state *m, json_t **missing_cells)
                 if (json_object_get(m->cells, key)) found = true;
             }
             if (!found)
-                json_array_append_new(*missing_cells, json_pack("{s:O, s:O}", "variant", vj, "workload", wj));
+                json_array_append_new(*missing_cells, json_pack("{s:O, s:O}", AB_KEY_VARIANT, vj, AB_KEY_WORKLOAD, wj));
         }
     return shards;
 }
 
 static json_t *ordered_cells(merge_state *m, bool fleet)
 {
-    json_t *out = json_array(), *events = json_object_get(m->config, "events");
+    json_t *out = json_array(), *events = json_object_get(m->config, AB_KEY_CONFIG_EVENTS);
     size_t v, w, k;
     json_t *vj, *wj, *id;
-    json_array_foreach(json_object_get(m->config, "variants"), v, vj)
+    json_array_foreach(json_object_get(m->config, AB_KEY_CONFIG_VARIANTS), v, vj)
         json_array_foreach(m->plan_workloads, w, wj)
             json_array_foreach(m->machine_ids, k, id) {
                 char key[1024];
                 key3(key, sizeof key, json_string_value(id), json_string_value(vj), json_string_value(wj));
                 json_t *cell = json_object_get(json_object_get(m->cells, key), "cell");
                 if (!cell) continue;
-                if (fleet) json_object_set(cell, AB_FLEET_CELL_MACHINE_KEY, id);
-                json_object_set_new(cell, "summary", ab_results_summary(json_object_get(cell, "samples"), events));
+                if (fleet) json_object_set(cell, AB_KEY_CELL_MACHINE_ID, id);
+                json_object_set_new(cell, AB_KEY_SUMMARY, ab_results_summary(json_object_get(cell, AB_KEY_SAMPLES), events));
                 json_array_append(out, cell);
             }
     return out;
@@ -281,7 +281,7 @@ static json_t *inputs_record(merge_state *m)
     json_t *a = json_array();
     for (size_t i = 0; i < m->n_inputs; i++)
         json_array_append_new(a, json_pack("{s:s, s:I, s:O}", "file", m->inputs[i].path,
-                                           "shard_index", (json_int_t)m->inputs[i].shard_index, "machine_id",
+                                           "shard_index", (json_int_t)m->inputs[i].shard_index, AB_KEY_CELL_MACHINE_ID,
                                            json_array_get(m->machine_ids, m->inputs[i].machine)));
     return a;
 }
@@ -310,19 +310,19 @@ static json_t *build(merge_state *m, const ab_merge_opts *opts)
         m->detail = fleet ? AB_DETAIL_SIDECAR : AB_DETAIL_INLINE;
     }
     json_t *config = m->config;
-    json_object_set(config, "workloads", m->plan_workloads);
-    json_object_del(config, AB_SHARD_KEY);
-    json_object_set_new(config, AB_MERGE_KEY,
-                        json_pack("{s:s, s:I, s:o, s:b, s:o, s:o}", AB_SHARD_KEY_PLAN_ID, m->inputs[0].plan_id,
+    json_object_set(config, AB_KEY_CONFIG_WORKLOADS, m->plan_workloads);
+    json_object_del(config, AB_KEY_CONFIG_SHARD);
+    json_object_set_new(config, AB_KEY_CONFIG_MERGED,
+                        json_pack("{s:s, s:I, s:o, s:b, s:o, s:o}", AB_KEY_PLAN_ID, m->inputs[0].plan_id,
                                   "shard_count", (json_int_t)m->inputs[0].shard_count, "inputs", inputs_record(m),
                                   "partial", json_array_size(missing_shards) || json_array_size(missing_cells),
                                   "missing_shards", missing_shards, "missing_cells", missing_cells));
     json_t *detail = json_pack("{s:s}", "mode", ab_detail_mode_name(m->detail));
     if (m->detail != AB_DETAIL_INLINE) json_object_set_new(detail, "keys", ab_detail_keys());
-    json_object_set_new(json_object_get(config, AB_MERGE_KEY), "detail", detail);
+    json_object_set_new(json_object_get(config, AB_KEY_CONFIG_MERGED), "detail", detail);
     json_t *doc = json_object();
-    json_object_set_new(doc, "schema_version", json_integer(AB_SCHEMA_VERSION));
-    json_object_set_new(doc, "tool", json_string("arenabench"));
+    json_object_set_new(doc, AB_KEY_SCHEMA_VERSION, json_integer(AB_SCHEMA_VERSION));
+    json_object_set_new(doc, AB_KEY_TOOL, json_string("arenabench"));
     if (fleet) {
         /* No one machine's facts at the top: each cell names its machine. */
         json_t *machines = json_object();
@@ -330,17 +330,17 @@ static json_t *build(merge_state *m, const ab_merge_opts *opts)
         json_t *id;
         json_array_foreach(m->machine_ids, k, id)
             json_object_set(machines, json_string_value(id), json_array_get(m->machine_blocks, k));
-        json_object_set_new(doc, "machine", json_pack("{s:b, s:O}", "fleet", 1, "machine_ids", m->machine_ids));
-        json_object_set_new(doc, AB_FLEET_MACHINES_KEY, machines);
+        json_object_set_new(doc, AB_KEY_MACHINE, json_pack("{s:b, s:O}", "fleet", 1, "machine_ids", m->machine_ids));
+        json_object_set_new(doc, AB_KEY_MACHINES, machines);
     } else {
-        json_object_set(doc, "machine", json_array_get(m->machine_blocks, 0));
+        json_object_set(doc, AB_KEY_MACHINE, json_array_get(m->machine_blocks, 0));
     }
-    json_object_set(doc, "config", config);
+    json_object_set(doc, AB_KEY_CONFIG, config);
     json_t *cells = ordered_cells(m, fleet);
-    json_object_set_new(doc, "cells", cells);
-    json_object_set_new(doc, "correctness",
-                        ab_results_correctness(cells, json_object_get(config, "variants"), m->plan_workloads));
-    json_object_set(doc, "run", m->run_totals);
+    json_object_set_new(doc, AB_KEY_CELLS, cells);
+    json_object_set_new(doc, AB_KEY_CORRECTNESS,
+                        ab_results_correctness(cells, json_object_get(config, AB_KEY_CONFIG_VARIANTS), m->plan_workloads));
+    json_object_set(doc, AB_KEY_RUN, m->run_totals);
     return doc;
 }
 

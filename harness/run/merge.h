@@ -22,9 +22,6 @@
 #include <jansson.h>
 #include "harness/run/merge_detail.h"
 
-/* config.merged: what a merge made of which inputs (docs/fleet.md). */
-#define AB_MERGE_KEY "merged"
-
 typedef struct ab_merge_opts {
     bool allow_partial;   /* record missing shards/cells instead of refusing */
     ab_detail_mode detail;

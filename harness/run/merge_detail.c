@@ -8,7 +8,7 @@
 
 /* What reports never read: table and compare use the summary metrics and
  * counter_status; plot reads timelines only of files that keep them. */
-static const char *const detail_keys[] = {"timeline", "counter_raw", "child_rusage"};
+static const char *const detail_keys[] = {AB_KEY_TIMELINE, AB_KEY_COUNTER_RAW, AB_KEY_CHILD_RUSAGE};
 #define N_DETAIL_KEYS (sizeof detail_keys / sizeof detail_keys[0])
 
 static const char *const mode_names[] = {
@@ -55,10 +55,10 @@ static json_t *take_from(json_t *samples)
 
 json_t *ab_detail_take(json_t *cell, const char *machine_id)
 {
-    return json_pack("{s:s, s:O, s:O, s:o, s:o}", AB_FLEET_CELL_MACHINE_KEY, machine_id, "variant",
-                     json_object_get(cell, "variant"), "workload", json_object_get(cell, "workload"), "samples",
-                     take_from(json_object_get(cell, "samples")), "warmup_samples",
-                     take_from(json_object_get(cell, "warmup_samples")));
+    return json_pack("{s:s, s:O, s:O, s:o, s:o}", AB_KEY_CELL_MACHINE_ID, machine_id, AB_KEY_VARIANT,
+                     json_object_get(cell, AB_KEY_VARIANT), AB_KEY_WORKLOAD, json_object_get(cell, AB_KEY_WORKLOAD),
+                     AB_KEY_SAMPLES, take_from(json_object_get(cell, AB_KEY_SAMPLES)), AB_KEY_WARMUP_SAMPLES,
+                     take_from(json_object_get(cell, AB_KEY_WARMUP_SAMPLES)));
 }
 
 static void restore_into(json_t *samples, const json_t *details)
@@ -73,6 +73,6 @@ static void restore_into(json_t *samples, const json_t *details)
 
 void ab_detail_restore(json_t *cell, const json_t *line)
 {
-    restore_into(json_object_get(cell, "samples"), json_object_get(line, "samples"));
-    restore_into(json_object_get(cell, "warmup_samples"), json_object_get(line, "warmup_samples"));
+    restore_into(json_object_get(cell, AB_KEY_SAMPLES), json_object_get(line, AB_KEY_SAMPLES));
+    restore_into(json_object_get(cell, AB_KEY_WARMUP_SAMPLES), json_object_get(line, AB_KEY_WARMUP_SAMPLES));
 }

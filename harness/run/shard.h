@@ -19,14 +19,6 @@
 #include <stdint.h>
 #include <jansson.h>
 
-/* config.shard = {index, count, plan_id, plan_workloads}: written by the
- * results writer, read by merge (docs/fleet.md). */
-#define AB_SHARD_KEY "shard"
-#define AB_SHARD_KEY_INDEX "index"
-#define AB_SHARD_KEY_COUNT "count"
-#define AB_SHARD_KEY_PLAN_ID "plan_id"
-#define AB_SHARD_KEY_PLAN_WORKLOADS "plan_workloads"
-
 /* More shards than this is a typo, not a fleet. */
 #define AB_SHARD_COUNT_MAX 100000
 
