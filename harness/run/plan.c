@@ -352,6 +352,9 @@ static const char run_help[] =
     "  --timeout SEC     per-sample limit (default max(30, 120 x scale))\n"
     "  --out FILE        results JSON (default results/out/latest.json)\n"
     "  --hugepages N     as root: make N huge pages free for the run, restore after\n"
+    "  --shard K/N       run only the K-th of N disjoint parts of the plan (1 <= K <= N);\n"
+    "                    every variant of a workload is in the same part; merge the\n"
+    "                    parts with arenabench merge\n"
     "  --no-timeline     do not record the memory timeline\n"
     "  --tlb-model M     feed the workload's and the allocator's data accesses to a\n"
     "                    TLB simulator (M: golden-cove, ice-lake, zen2 or a model\n"
@@ -381,7 +384,7 @@ static const char exec_help[] =
 enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
-    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_TLB_MODEL,
+    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_TLB_MODEL, OPT_SHARD,
 };
 
 /* --tlb-model: load and validate now, so a bad model stops the run before
@@ -487,6 +490,28 @@ static int finish_common(ab_plan *p, bool events_given)
     return AB_PARSE_OK;
 }
 
+/* Keep this shard's workloads; the whole list stays in plan_workloads. */
+static int keep_shard(ab_plan *p)
+{
+    long *shard_of = grow(NULL, p->n_workloads, sizeof *shard_of);
+    p->plan_workloads = grow(NULL, p->n_workloads, sizeof *p->plan_workloads);
+    for (size_t w = 0; w < p->n_workloads; w++) p->plan_workloads[w] = dupstr(p->workloads[w].spec);
+    p->n_plan_workloads = p->n_workloads;
+    ab_shard_assign((const char *const *)p->plan_workloads, p->n_workloads, p->shard.count, shard_of);
+    size_t kept = 0;
+    for (size_t w = 0; w < p->n_workloads; w++) {
+        if (shard_of[w] == p->shard.index - 1) p->workloads[kept++] = p->workloads[w];
+        else free(p->workloads[w].spec);
+    }
+    p->n_workloads = kept;
+    free(shard_of);
+    if (kept > 0) return AB_PARSE_OK;
+    fprintf(stderr, "arenabench run: --shard %ld/%ld holds no workload: the plan has %zu workload%s, so at most %zu shards\n",
+            p->shard.index, p->shard.count, p->n_plan_workloads, p->n_plan_workloads == 1 ? "" : "s",
+            p->n_plan_workloads);
+    return AB_PARSE_USAGE;
+}
+
 /* The six presets, in the order tables show them. */
 static const char default_variants[] = "4k,hugetlb,thp,thp-1m,noreclaim,mostfull";
 
@@ -506,6 +531,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"no-timeline", no_argument, NULL, OPT_NO_TIMELINE},
         {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -525,6 +551,10 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
             break;
         case OPT_NO_TIMELINE: p->timeline = false; break;
         case OPT_TLB_MODEL: rc = set_tlb_model(p, optarg); break;
+        case OPT_SHARD:
+            if (ab_shard_parse(optarg, &p->shard))
+                rc = usage_error("run", "--shard needs K/N with 1 <= K <= N, not '%s'", optarg);
+            break;
         case OPT_HELP: case 'h': fputs(run_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': return unknown_option("run", argc, argv);
         default: rc = common_option(p, "run", opt, optarg, &events_given); break;
@@ -546,6 +576,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
             return AB_PARSE_USAGE;
         }
     }
+    if (p->shard.count > 0 && (rc = keep_shard(p))) return rc;
     return finish_common(p, events_given);
 }
 
@@ -672,6 +703,8 @@ void ab_plan_free(ab_plan *p)
     free(p->variants);
     for (size_t i = 0; i < p->n_workloads; i++) free(p->workloads[i].spec);
     free(p->workloads);
+    for (size_t i = 0; i < p->n_plan_workloads; i++) free(p->plan_workloads[i]);
+    free(p->plan_workloads);
     free_events(p);
     free(p->out);
     free(p->tlb_model);

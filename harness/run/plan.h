@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include "allocators/variant.h"
 #include "tlbsim/tlb.h"
+#include "harness/run/shard.h"
 #include "workloads/workload.h"
 
 typedef enum { AB_MODE_WORKLOADS, AB_MODE_EXEC } ab_plan_mode;
@@ -75,6 +76,11 @@ typedef struct ab_plan {
      * samples that re-execute it (run/fresh_sample.h). */
     int argc;
     char **argv;
+    ab_shard shard;          /* count 0: the whole plan */
+    /* Sharded: every workload spec of the whole plan, in plan order (the
+     * workloads above are this shard's part of them). */
+    char **plan_workloads;
+    size_t n_plan_workloads;
     ab_slot *schedule;
     size_t n_slots;
 } ab_plan;
