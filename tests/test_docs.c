@@ -224,7 +224,7 @@ static void check_make(checker *c, char **tok, size_t i, size_t n)
 
 /* Top-level folders whose paths a document may name. */
 static const char *const repo_dirs[] = {"allocators/", "workloads/", "harness/", "tests/", "plots/",
-                                        "results/",    "mk/",        "docs/",    "bench/", ".ci/"};
+                                        "results/",    "mk/",        "docs/",    "bench/", ".ci/", "contrib/"};
 
 static bool generated(const char *t)
 {

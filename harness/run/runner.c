@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "allocators/reference.h"
 #include "harness/run/child.h"
+#include "harness/run/fresh_sample.h"
 #include "harness/counters/counters.h"
 #include "harness/run/runner.h"
 #include "harness/results/metrics.h"
@@ -97,6 +98,8 @@ typedef struct forked_sample {
 static int forked_sample_child(void *arg, int out_fd)
 {
     const forked_sample *fs = arg;
+    /* Simulated TLB figures must not depend on the driver's heap. */
+    if (fs->plan->tlb_model) ab_fresh_sample_exec(fs->plan, fs->slot, out_fd);
     ab_child_run_sample(fs->plan, fs->slot, out_fd);
 }
 
