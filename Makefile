@@ -23,7 +23,7 @@ LDLIBS   := -lpfm -ljansson -ldl -lm -lpthread
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRCS  := $(wildcard allocators/*.c workloads/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_SRCS  := $(wildcard allocators/*.c workloads/*.c harness/util/*.c harness/system/*.c harness/results/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 

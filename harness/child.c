@@ -21,6 +21,7 @@
 #include "harness/child.h"
 #include "harness/hugetlb_status.h"
 #include "harness/timeline.h"
+#include "harness/util/fatal_signals.h"
 
 typedef struct phase_state {
     ab_counter_set *counters;
@@ -250,19 +251,9 @@ static _Noreturn void send_failure(int out_fd, const char *reason)
     send_and_exit(json_pack("{s:s, s:s}", "status", "failed", "reason", reason), out_fd);
 }
 
-/* The parent's SIGINT/SIGTERM flags and blocked signals are not ours. */
-static void reset_signals(void)
-{
-    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGPIPE};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int out_fd)
 {
-    reset_signals();
+    ab_fatal_signals_reset_in_child(); /* the driver's handlers and blocked signals are not ours */
     const ab_plan_variant *pv = &plan->variants[slot->variant];
     const ab_plan_workload *pw = &plan->workloads[slot->workload];
     char err[256];

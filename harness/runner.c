@@ -18,13 +18,15 @@
 #include "harness/child.h"
 #include "harness/counters.h"
 #include "harness/runner.h"
+#include "harness/util/fatal_signals.h"
 
-/* Set by the SIGINT/SIGTERM/SIGHUP handler; the only thing it does. */
+/* Set by the handler of every asynchronous fatal signal (util/fatal_signals.h);
+ * the only thing it does.  The first signal wins: it is the one reported. */
 static volatile sig_atomic_t interrupt_signal;
 
 static void on_interrupt(int sig)
 {
-    interrupt_signal = sig;
+    if (!interrupt_signal) interrupt_signal = sig;
 }
 
 void ab_runner_install_interrupt_handlers(void)
@@ -34,9 +36,10 @@ void ab_runner_install_interrupt_handlers(void)
     sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: ppoll() must return EINTR at once */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    sigset_t async;
+    ab_fatal_async_set(&async);
+    for (int s = 1; s <= SIGRTMAX; s++)
+        if (sigismember(&async, s) == 1) sigaction(s, &sa, NULL);
 }
 
 int ab_runner_interrupted(void)
@@ -63,7 +66,7 @@ static int64_t now_ns(void)
 }
 
 /*
- * SIGINT/SIGTERM/SIGHUP stay blocked while a sample runs and are let in only
+ * The asynchronous fatal signals stay blocked while a sample runs and are let in only
  * inside ppoll(), atomically: a signal that arrives between fork() and the
  * wait would otherwise run its handler before poll() starts, and poll()
  * would sleep until the sample's timeout.
@@ -255,11 +258,7 @@ static void undo_driver_environment(void)
 
 static _Noreturn void exec_child(const ab_plan *plan, const ab_plan_variant *pv, int go_fd, int err_fd)
 {
-    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGPIPE};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    ab_fatal_signals_reset_in_child();
     setpgid(0, 0);
     if (plan->pin >= 0) {
         cpu_set_t set;
@@ -457,15 +456,11 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         return -1;
     }
     sigset_t intr, waitmask, orig_mask;
-    sigemptyset(&intr);
-    sigaddset(&intr, SIGINT);
-    sigaddset(&intr, SIGTERM);
-    sigaddset(&intr, SIGHUP);
+    ab_fatal_async_set(&intr);
     sigprocmask(SIG_BLOCK, &intr, &orig_mask);
     waitmask = orig_mask;
-    sigdelset(&waitmask, SIGINT);
-    sigdelset(&waitmask, SIGTERM);
-    sigdelset(&waitmask, SIGHUP);
+    for (int s = 1; s <= SIGRTMAX; s++)
+        if (sigismember(&intr, s) == 1) sigdelset(&waitmask, s);
     int sigchld_fd = -1;
     sigset_t chld;
     sigemptyset(&chld);
