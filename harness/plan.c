@@ -296,6 +296,12 @@ static int add_workloads(ab_plan *p, const char *list)
             rc = AB_PARSE_USAGE;
             break;
         }
+        char err[512];
+        if (ab_workload_check_spec(w, tok[i], err, sizeof err) != 0) {
+            fprintf(stderr, "arenabench run: workload '%s': %s\n(arenabench list shows the workloads)\n", tok[i], err);
+            rc = AB_PARSE_USAGE;
+            break;
+        }
         for (size_t j = 0; j < p->n_workloads; j++)
             if (!strcmp(p->workloads[j].spec, tok[i])) {
                 rc = usage_error("run", "workload '%s' given twice", tok[i]);
