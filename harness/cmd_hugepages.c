@@ -1,13 +1,13 @@
 /*
  * cmd_hugepages.c -- `arenabench hugepages`: show who holds the huge page
  * pool, and `--restore` it after a run was killed with SIGKILL (the one exit
- * a run cannot clean up after; see harness/hugepool.h).
+ * a run cannot clean up after; see harness/system/hugepool.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "harness/commands.h"
-#include "harness/hugepool.h"
+#include "harness/system/hugepool.h"
 
 static const char help[] =
     "usage: arenabench hugepages [--restore]\n"

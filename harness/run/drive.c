@@ -1,0 +1,160 @@
+/*
+ * drive.c -- the common tail of `arenabench run` and `arenabench exec`.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "harness/util/exit_codes.h"
+#include "harness/run/drive.h"
+#include "harness/system/hugepool.h"
+#include "harness/run/results.h"
+#include "harness/run/runner.h"
+
+static const char *median_text(json_t *summary, const char *metric, double div, char *buf, size_t len)
+{
+    json_t *m = json_object_get(json_object_get(summary, metric), "median");
+    if (!json_is_number(m)) return "-";
+    snprintf(buf, len, "%.*f", div == 1 ? 0 : 3, json_number_value(m) / div);
+    return buf;
+}
+
+static void print_summary(const ab_plan *plan, json_t *doc)
+{
+    printf("%-14s %-24s %12s %12s %10s %6s\n", "variant", "workload", "wall_ms", "page_faults",
+           "arenas_hw", "ok");
+    size_t i;
+    json_t *cell;
+    json_array_foreach(json_object_get(doc, "cells"), i, cell) {
+        json_t *summary = json_object_get(cell, "summary");
+        char a[32], b[32], c[32];
+        json_int_t ok = json_integer_value(json_object_get(json_object_get(summary, "wall_ns"), "n"));
+        printf("%-14s %-24s %12s %12s %10s %3lld/%-2d\n",
+               json_string_value(json_object_get(cell, "variant")),
+               json_string_value(json_object_get(cell, "workload")),
+               median_text(summary, "wall_ns", 1e6, a, sizeof a),
+               median_text(summary, "counters.page-faults", 1, b, sizeof b),
+               median_text(summary, "alloc.arenas_highwater", 1, c, sizeof c), (long long)ok, plan->reps);
+    }
+}
+
+static size_t report_failures(const ab_plan *plan, const ab_run_record *rec)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < rec->n_samples; i++) {
+        const ab_sample_record *r = &rec->samples[i];
+        if (!r->ran || r->status == AB_SAMPLE_OK) continue;
+        const ab_slot *s = &plan->schedule[i];
+        if (failed++ == 0) fprintf(stderr, "failed samples:\n");
+        fprintf(stderr, "  %s x %s %s %d: %s: %s\n", plan->variants[s->variant].name,
+                plan->workloads[s->workload].spec, s->warmup ? "warmup" : "rep", s->rep + 1,
+                ab_sample_status_name(r->status), r->reason);
+    }
+    return failed;
+}
+
+static void report_mismatches(json_t *doc)
+{
+    json_t *mm = json_object_get(json_object_get(doc, "correctness"), "mismatches");
+    size_t i;
+    json_t *m;
+    json_array_foreach(mm, i, m) {
+        if (i == 0) fprintf(stderr, "correctness: checksums disagree:\n");
+        fprintf(stderr, "  %s: variant %s has checksum %s, expected %s (from the first variant)\n",
+                json_string_value(json_object_get(m, "workload")),
+                json_string_value(json_object_get(m, "variant")),
+                json_string_value(json_object_get(m, "checksum")),
+                json_string_value(json_object_get(m, "expected")));
+    }
+}
+
+/* How many samples of the schedule ran (an interrupted run stops early). */
+static size_t samples_ran(const ab_run_record *rec)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rec->n_samples; i++) n += rec->samples[i].ran;
+    return n;
+}
+
+/* Write the document; on failure say exactly where the results are. 0 or 1
+ * (the exit status it implies). */
+static int save_results(const ab_plan *plan, const char *cmd, json_t *doc, bool *written)
+{
+    char err[1024], rescued[4096], rescue_err[256];
+    int rc = ab_results_save(plan->out, doc, err, sizeof err, rescued, sizeof rescued, rescue_err, sizeof rescue_err);
+    *written = rc == 0;
+    if (rc == 0) return AB_EXIT_OK;
+    fprintf(stderr, "arenabench %s: %s\n", cmd, err);
+    if (rc == 1) fprintf(stderr, "arenabench %s: the results are kept in %s\n", cmd, rescued);
+    else fprintf(stderr, "arenabench %s: no rescue file could be written either (%s); the results are lost\n", cmd,
+                 rescue_err);
+    return AB_EXIT_FAIL;
+}
+
+int ab_drive(ab_plan *plan, int argc, char **argv)
+{
+    const char *cmd = plan->mode == AB_MODE_EXEC ? "exec" : "run";
+    /* Before the pool changes: every asynchronous fatal signal from here on
+     * stops the schedule and comes back through the restore below. */
+    ab_runner_install_interrupt_handlers();
+    ab_hugepool pool;
+    memset(&pool, 0, sizeof pool);
+    ab_results_extra extra = {.hugepages_obtained = -1};
+    if (plan->hugepages >= 0) {
+        char msg[1024];
+        int rc = ab_hugepool_reserve(&pool, plan->hugepages, plan->force, msg, sizeof msg);
+        if (rc != 0) {
+            fprintf(stderr, "arenabench %s: %s\n", cmd, msg);
+            return AB_EXIT_USAGE;
+        }
+        if (*msg) fprintf(stderr, "arenabench %s: warning: %s\n", cmd, msg);
+        extra.hugepages_obtained = pool.free_after;
+    }
+
+    ab_run_record rec;
+    int run_rc = ab_runner_run(plan, &rec);
+
+    if (ab_hugepool_restore(&pool) != 0)
+        fprintf(stderr, "arenabench %s: WARNING: could not put %s back to %ld (%s); repair it with: "
+                "arenabench hugepages --restore\n", cmd, AB_NR_HUGEPAGES_PATH, pool.previous_total, strerror(errno));
+    if (run_rc != 0) {
+        ab_run_record_free(&rec);
+        return AB_EXIT_FAIL;
+    }
+
+    json_t *doc = ab_results_build(plan, &rec, &extra, argc, argv);
+    bool written;
+    int status = save_results(plan, cmd, doc, &written);
+    bool to_stdout = !strcmp(plan->out, AB_OUT_STDOUT);
+    if (!plan->quiet && !to_stdout) {
+        print_summary(plan, doc);
+        fflush(stdout); /* before the failure list on stderr */
+    }
+    if (report_failures(plan, &rec) > 0) status = AB_EXIT_FAIL;
+    if (!ab_results_checksums_agree(doc)) {
+        report_mismatches(doc);
+        status = AB_EXIT_FAIL;
+    }
+    size_t ran = samples_ran(&rec);
+    if (!plan->quiet) {
+        fprintf(stderr, "arenabench %s: ", cmd);
+        if (ran == rec.n_samples) fprintf(stderr, "%zu samples in %.3f s", ran, rec.total_wall_s);
+        else fprintf(stderr, "%zu of %zu samples ran, in %.3f s", ran, rec.n_samples, rec.total_wall_s);
+        if (written) fprintf(stderr, ", results in %s", to_stdout ? "standard output" : plan->out);
+        fputc('\n', stderr);
+    }
+    if (rec.interrupted) {
+        fprintf(stderr, "arenabench %s: interrupted by signal %d (%s) after %zu of %zu samples%s\n", cmd,
+                rec.interrupt_signal, strsignal(rec.interrupt_signal), ran, rec.n_samples,
+                written ? "; partial results written" : "");
+        status = 128 + rec.interrupt_signal;
+    } else {
+        /* A signal after the schedule: the results are saved, then it counts.
+         * SIGPIPE and SIGXFSZ come from our own writes, already reported. */
+        int late = ab_runner_interrupted();
+        if (late && late != SIGPIPE && late != SIGXFSZ) status = 128 + late;
+    }
+    json_decref(doc);
+    ab_run_record_free(&rec);
+    return status;
+}
