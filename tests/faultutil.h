@@ -105,15 +105,22 @@ static inline void fault_done(fault_proc *p)
     unlink(p->err_path);
 }
 
-/* Run to completion; returns the status, *err the stderr text (caller frees). */
-static inline int fault_run(const fault_opts *o, char *const *argv, char **err)
+/* Run to completion; returns the status, and the stdout/stderr text in out/err
+ * (either may be NULL; caller frees). */
+static inline int fault_run_out(const fault_opts *o, char *const *argv, char **out, char **err)
 {
     fault_proc p;
     fault_start(&p, o, argv);
     int rc = fault_wait(&p);
+    if (out) *out = fault_stdout(&p);
     if (err) *err = fault_stderr(&p);
     fault_done(&p);
     return rc;
+}
+
+static inline int fault_run(const fault_opts *o, char *const *argv, char **err)
+{
+    return fault_run_out(o, argv, NULL, err);
 }
 
 /* ---- the pool ---------------------------------------------------------- */
@@ -142,7 +149,8 @@ static inline void fault_become_subreaper(void)
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
-/* SIGKILL and reap every child of this process (the drivers' orphans). */
+/* SIGKILL and reap every child of this process: the drivers' orphans, and
+ * any driver still running, so call it only when none should be. */
 static inline void fault_sweep_children(void)
 {
     char path[64];
