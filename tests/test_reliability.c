@@ -258,6 +258,27 @@ static void write_failure_under_a_file_size_limit_says_why(void **state)
     free(err);
 }
 
+static void fifo_appearing_during_the_run_is_not_replaced(void **state)
+{
+    (void)state;
+    char *argv[] = {"run", "--variants", "4k", "--workloads", "selftest:sleep:600", "--reps", "1", "--warmup", "0",
+                    "--no-timeline", "--out", out, NULL};
+    fault_opts o = {.tmpdir = dir};
+    fault_proc p;
+    fault_start(&p, &o, argv);
+    usleep(200 * 1000); /* past the up-front check, inside the sample */
+    assert_int_equal(mkfifo(out, 0600), 0);
+    fault_node n;
+    fault_node_remember(&n, out);
+    assert_int_equal(fault_wait(&p), 1);
+    char *err = fault_stderr(&p);
+    fault_done(&p);
+    assert_true(fault_node_unchanged(&n));
+    assert_non_null(strstr(err, "is now a FIFO"));
+    assert_non_null(strstr(err, "kept in"));
+    free(err);
+}
+
 /* ---- bad input is exit 2 before anything runs ------------------------------- */
 
 static void assert_bad_workload(const char *spec, const char *why)
@@ -393,6 +414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(out_dash_writes_the_document_to_stdout, setup, teardown),
         cmocka_unit_test_setup_teardown(write_failure_on_a_full_disk_keeps_the_results, setup, teardown),
         cmocka_unit_test_setup_teardown(write_failure_under_a_file_size_limit_says_why, setup, teardown),
+        cmocka_unit_test_setup_teardown(fifo_appearing_during_the_run_is_not_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_workload_parameters_are_exit_2, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_traces_are_exit_2_up_front, setup, teardown),
         cmocka_unit_test_setup_teardown(fifo_traces_never_hang, setup, teardown),
