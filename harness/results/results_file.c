@@ -121,12 +121,12 @@ int ab_out_check(const char *path, char *err, size_t errlen)
             }
             if (!S_ISREG(to.st_mode)) {
                 snprintf(err, errlen, "'%s' is a symbolic link to %s; results go only to a regular file "
-                         "(use --out - for standard output)", path, kind_of(to.st_mode));
+                         "(\"-\" means standard output)", path, kind_of(to.st_mode));
                 return -1;
             }
         } else if (!S_ISREG(st.st_mode)) {
             snprintf(err, errlen, "'%s' is %s; results go only to a regular file "
-                     "(use --out - for standard output)", path, kind_of(st.st_mode));
+                     "(\"-\" means standard output)", path, kind_of(st.st_mode));
             return -1;
         }
     } else if (errno != ENOENT) {
