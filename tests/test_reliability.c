@@ -366,14 +366,16 @@ static void messages_state_the_real_bounds(void **state)
 static void huge_pool_request_needs_force(void **state)
 {
     (void)state;
-    long before = ab_nr_hugepages_get();
+    /* (Whether the pool stayed put is not asserted here: other tests on the
+     * machine may move it meanwhile.  Exit 2 comes before any reservation.) */
     char *argv[] = {"run", "--variants", "4k", "--workloads", "selftest:empty", "--hugepages", "1000000",
                     "--out", out, NULL};
     char *err;
     assert_int_equal(fault_run(NULL, argv, &err), 2);
     assert_non_null(strstr(err, "--force"));
     assert_non_null(strstr(err, "50%"));
-    assert_int_equal(ab_nr_hugepages_get(), before);
+    assert_null(strstr(err, "samples in"));
+    assert_int_equal(access(out, F_OK), -1);
     free(err);
 }
 
