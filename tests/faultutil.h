@@ -141,6 +141,22 @@ static inline bool fault_pool_leaves(long v, int ms)
     return false;
 }
 
+/* Wait (at most ms) until process pid has a child: a driver that forked its
+ * first sample is past every up-front check.  True if it has. */
+static inline bool fault_wait_for_child(pid_t pid, int ms)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    for (int i = 0; i < ms; i += 5) {
+        char *kids = ab_test_slurp(path);
+        bool some = kids && kids[0];
+        free(kids);
+        if (some) return true;
+        usleep(5000);
+    }
+    return false;
+}
+
 /* ---- orphans ------------------------------------------------------------- */
 
 /* Make this test the reaper of whatever a killed driver leaves behind. */

@@ -261,12 +261,12 @@ static void write_failure_under_a_file_size_limit_says_why(void **state)
 static void fifo_appearing_during_the_run_is_not_replaced(void **state)
 {
     (void)state;
-    char *argv[] = {"run", "--variants", "4k", "--workloads", "selftest:sleep:600", "--reps", "1", "--warmup", "0",
+    char *argv[] = {"run", "--variants", "4k", "--workloads", "selftest:sleep:1000", "--reps", "1", "--warmup", "0",
                     "--no-timeline", "--out", out, NULL};
     fault_opts o = {.tmpdir = dir};
     fault_proc p;
     fault_start(&p, &o, argv);
-    usleep(200 * 1000); /* past the up-front check, inside the sample */
+    assert_true(fault_wait_for_child(p.pid, 20000)); /* past the up-front check, inside the sample */
     assert_int_equal(mkfifo(out, 0600), 0);
     fault_node n;
     fault_node_remember(&n, out);
@@ -386,7 +386,8 @@ static void interrupted_summary_counts_what_ran(void **state)
                     "--warmup", "0", "--no-timeline", "--out", out, NULL};
     fault_proc p;
     fault_start(&p, NULL, argv);
-    usleep(700 * 1000);
+    assert_true(fault_wait_for_child(p.pid, 20000));
+    usleep(400 * 1000); /* a few of the twelve 150 ms samples */
     kill(p.pid, SIGINT);
     assert_int_equal(fault_wait(&p), 128 + SIGINT);
     char *err = fault_stderr(&p);
