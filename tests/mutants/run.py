@@ -98,6 +98,7 @@ def main():
         return 1
 
     scratch = tempfile.mkdtemp(prefix="abmutants-")
+    os.chmod(scratch, 0o755)  # tests that drop to user nobody must reach the driver
     try:
         copy_tree(scratch)
         all_tests = sorted({t for m in mutants for t in m["tests"]})
