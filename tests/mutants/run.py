@@ -68,7 +68,10 @@ def run_tests(src, tests, show_failures=False):
             r = subprocess.run([os.path.join(src, "build/normal/tests", t)], cwd=src, env=env,
                                capture_output=True, text=True, timeout=TEST_TIMEOUT_S)
             if r.returncode != 0:
-                failed.append(t)
+                # cmocka lists the failed cases as "[  FAILED  ] name": name them.
+                cases = sorted({l.split("]", 1)[1].strip() for l in r.stdout.splitlines()
+                                if l.startswith("[  FAILED  ]") and "test(s)" not in l})
+                failed.append(t + (f" ({', '.join(cases)})" if cases else ""))
                 if show_failures:
                     lines = [l for l in (r.stdout + r.stderr).splitlines() if "ERROR" in l or "FAILED" in l
                              or "LINE" in l or "error" in l]
@@ -113,7 +116,7 @@ def main():
             # The huge page pool and the CPU are shared with whatever else runs
             # on the machine: one retry before declaring the suite broken.
             print(f"baseline failures ({', '.join(failing)}): retrying them once", flush=True)
-            failing = run_tests(scratch, failing, show_failures=True)
+            failing = run_tests(scratch, [f.split(" ")[0] for f in failing], show_failures=True)
         if failing:
             print(f"the suite fails without any mutant: {', '.join(failing)}")
             return 1
