@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/sysmacros.h>
 #include "tests/faultutil.h"
+#include "tests/reportutil.h"
 
 static char dir[64];
 static char out[128];
@@ -404,6 +405,29 @@ static void interrupted_summary_counts_what_ran(void **state)
     free(err);
 }
 
+/* The table's compare row, at the scale a reader might default to: a file
+ * without config.scale compared with one at scale 1.0 is still exit 2
+ * (test_strict_readers.c has the other sides of this row). */
+static void compare_without_scale_against_scale_one_is_exit_2(void **state)
+{
+    (void)state;
+    json_t *root = ab_fixture_load("small-a.json");
+    assert_non_null(root);
+    char one[256], none[256];
+    json_object_set_new(json_object_get(root, "config"), "scale", json_real(1.0));
+    assert_int_equal(ab_write_temp_json(root, one, sizeof one), 0);
+    json_object_del(json_object_get(root, "config"), "scale");
+    assert_int_equal(ab_write_temp_json(root, none, sizeof none), 0);
+    json_decref(root);
+    char *argv[] = {"compare", one, none, NULL};
+    char *err;
+    int rc = fault_run(NULL, argv, &err);
+    unlink(one);
+    unlink(none);
+    if (rc != 2 || !strstr(err, "config.scale")) fail_msg("exit %d: %s", rc, err);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +448,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(messages_state_the_real_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(huge_pool_request_needs_force, setup, teardown),
         cmocka_unit_test_setup_teardown(interrupted_summary_counts_what_ran, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_without_scale_against_scale_one_is_exit_2, setup, teardown),
     };
     return cmocka_run_group_tests_name("reliability", tests, NULL, NULL);
 }
