@@ -578,16 +578,9 @@ static int run_microbench(int argc, char **argv, const mb_options *opts, mb_vari
         fclose(json_file);
         unlink(json_tmp);
         json_t *doc = results_json(vars, n, &o, argc, argv);
-        char err[1024], rescued[4096], rescue_err[256];
-        int saved = ab_results_save(o.json_path, doc, err, sizeof err, rescued, sizeof rescued, rescue_err,
-                                    sizeof rescue_err);
+        bool written = ab_results_save_reported("microbench", o.json_path, doc);
         json_decref(doc);
-        if (saved != 0) {
-            fprintf(stderr, "arenabench microbench: %s\n", err);
-            if (saved == 1) fprintf(stderr, "arenabench microbench: the results are kept in %s\n", rescued);
-            else fprintf(stderr, "arenabench microbench: no rescue file could be written either (%s)\n", rescue_err);
-            return AB_EXIT_FAIL;
-        }
+        if (!written) return AB_EXIT_FAIL;
     }
     return any_failed ? AB_EXIT_FAIL : AB_EXIT_OK;
 }

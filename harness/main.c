@@ -3,7 +3,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <jansson.h>
 #include "harness/commands.h"
+#include "tlbsim/capture.h"
 #include "allocators/reference.h"
 
 typedef struct {
@@ -21,6 +23,8 @@ static const command commands[] = {
     {"table", cmd_table, "comparison tables from a results file"},
     {"plot", cmd_plot, "gnuplot PNG/SVG plots from a results file"},
     {"compare", cmd_compare, "regression gate: compare two results files"},
+    {"version", cmd_version, "version, commit and build flags of this binary (also --version)"},
+    {"merge", cmd_merge, "merge shards of one plan (and runs from many machines) into one file"},
     {"microbench", cmd_microbench, "ns per alloc/free pair for every allocator variant"},
     {"hugepages", cmd_hugepages, "show who holds the huge page pool; --restore it after kill -9"},
 };
@@ -39,10 +43,15 @@ int main(int argc, char **argv)
      * process that started with a larger static-TLS surplus: re-exec once
      * with it, before anything else happens (allocators/reference.h). */
     ab_ref_ensure_static_tls(argv);
+    /* Simulated TLB figures depend on where glibc places blocks, and that on
+     * the order earlier blocks were freed, which jansson's per-process random
+     * hash seed would vary (docs/tlb-model.md, determinism). */
+    if (ab_tlbsim_instrumented()) json_object_seed(AB_TLBSIM_JSON_SEED);
     if (argc < 2) {
         usage(stderr);
         return AB_EXIT_USAGE;
     }
+    if (!strcmp(argv[1], "--version")) return cmd_version(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return AB_EXIT_OK;

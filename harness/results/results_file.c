@@ -149,9 +149,16 @@ int ab_out_check(const char *path, char *err, size_t errlen)
 
 /* ---- writing ---------------------------------------------------------------- */
 
+/* jansson calls the dump callback once per token (millions for a large
+ * document): the sink buffers them into few write()s, keeping the first
+ * write's errno so the message can give the real reason. */
+#define SINK_BUFFER_BYTES (256 * 1024)
+
 typedef struct fd_sink {
     int fd;
     int error;   /* the first write's errno */
+    size_t len;
+    char buf[SINK_BUFFER_BYTES];
 } fd_sink;
 
 static int write_all(int fd, const char *p, size_t n)
@@ -169,24 +176,48 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+static int sink_flush(fd_sink *s)
+{
+    if (s->error) return -1;
+    if (s->len && write_all(s->fd, s->buf, s->len) != 0) {
+        s->error = errno;
+        return -1;
+    }
+    s->len = 0;
+    return 0;
+}
+
 static int sink_write(const char *buffer, size_t size, void *data)
 {
     fd_sink *s = data;
-    if (write_all(s->fd, buffer, size) != 0) {
-        if (!s->error) s->error = errno;
-        return -1;
+    if (s->len + size > sizeof s->buf && sink_flush(s) != 0) return -1;
+    if (size > sizeof s->buf) {
+        if (write_all(s->fd, buffer, size) != 0) {
+            s->error = errno;
+            return -1;
+        }
+        return 0;
     }
+    memcpy(s->buf + s->len, buffer, size);
+    s->len += size;
     return 0;
 }
 
 /* Dump doc and a newline to fd, fsync; 0 or an errno value. */
 static int dump_to_fd(json_t *doc, int fd)
 {
-    fd_sink s = {fd, 0};
-    if (json_dump_callback(doc, sink_write, &s, JSON_COMPACT) != 0) return s.error ? s.error : ENOMEM;
-    if (write_all(fd, "\n", 1) != 0) return errno;
-    if (fsync(fd) != 0 && errno != EINVAL) return errno; /* EINVAL: a pipe or terminal */
-    return 0;
+    fd_sink *s = malloc(sizeof *s);
+    if (!s) return ENOMEM;
+    s->fd = fd;
+    s->error = 0;
+    s->len = 0;
+    int e = 0;
+    if (json_dump_callback(doc, sink_write, s, JSON_COMPACT) != 0 || sink_write("\n", 1, s) != 0 ||
+        sink_flush(s) != 0)
+        e = s->error ? s->error : ENOMEM;
+    free(s);
+    if (!e && fsync(fd) != 0 && errno != EINVAL) e = errno; /* EINVAL: a pipe or terminal */
+    return e;
 }
 
 static int mkdirs(char *dir)
@@ -307,4 +338,16 @@ int ab_results_save(const char *path, json_t *doc, char *err, size_t errlen, cha
     free(candidates[0]);
     free(candidates[1]);
     return rc;
+}
+
+bool ab_results_save_reported(const char *cmd, const char *path, json_t *doc)
+{
+    char err[1024], rescued[4096], rescue_err[256];
+    int rc = ab_results_save(path, doc, err, sizeof err, rescued, sizeof rescued, rescue_err, sizeof rescue_err);
+    if (rc == 0) return true;
+    fprintf(stderr, "arenabench %s: %s\n", cmd, err);
+    if (rc == 1) fprintf(stderr, "arenabench %s: the results are kept in %s\n", cmd, rescued);
+    else fprintf(stderr, "arenabench %s: no rescue file could be written either (%s); the results are lost\n", cmd,
+                 rescue_err);
+    return false;
 }

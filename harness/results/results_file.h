@@ -48,4 +48,11 @@ int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t err
 int ab_results_save(const char *path, json_t *doc, char *err, size_t errlen, char *rescued, size_t rescuedlen,
                     char *rescue_err, size_t rescue_errlen);
 
+/*
+ * ab_results_save, with what happened said on stderr as "arenabench CMD: ..."
+ * (the failure with its errno text, then where the results are kept, or that
+ * no rescue file could be written).  True if path itself was written.
+ */
+bool ab_results_save_reported(const char *cmd, const char *path, json_t *doc);
+
 #endif

@@ -48,6 +48,17 @@
 #define AB_KEY_CONFIG_SCALE "scale"
 #define AB_KEY_CONFIG_SEED "seed"
 #define AB_KEY_CONFIG_EVENTS "events"
+/* --tlb-model (docs/tlb-model.md): the model's name and file, null without. */
+#define AB_KEY_CONFIG_TLB_MODEL "tlb_model"
+#define AB_KEY_CONFIG_TLB_MODEL_FILE "tlb_model_file"
+
+/* ---- a sample's sim block: its texts (its numbers are sim.* metrics) ------ */
+#define AB_KEY_SIM "sim"
+#define AB_KEY_SIM_STATUS "status"             /* always AB_SIM_STATUS */
+#define AB_SIM_STATUS "simulated"
+#define AB_KEY_SIM_MODEL "model"
+#define AB_KEY_SIM_COVERAGE "coverage"         /* "workload+allocator" | "workload" */
+#define AB_KEY_SIM_PAGE_SIZE_METHOD "page_size_method"
 
 /* ---- correctness -------------------------------------------------------- */
 #define AB_KEY_CHECKSUMS_AGREE "checksums_agree"
@@ -85,6 +96,17 @@
 #define AB_KEY_TL_EVENT "event"
 #define AB_KEY_TL_INTERVAL_MS "interval_ms"
 #define AB_KEY_TL_HUGETLB_SAMPLED "hugetlb_sampled"
+
+/* ---- shards, merges and fleets (docs/fleet.md) ----------------------------- */
+#define AB_KEY_CONFIG_SHARD "shard"             /* config.shard of `run --shard K/N` */
+#define AB_KEY_SHARD_INDEX "index"
+#define AB_KEY_SHARD_COUNT "count"
+#define AB_KEY_PLAN_ID "plan_id"                /* config.shard.plan_id, config.merged.plan_id */
+#define AB_KEY_SHARD_PLAN_WORKLOADS "plan_workloads"
+#define AB_KEY_CONFIG_MERGED "merged"           /* config.merged of `merge` */
+#define AB_KEY_MACHINES "machines"              /* fleet file: {machine id: machine block} */
+#define AB_KEY_CELL_MACHINE_ID "machine_id"     /* fleet file: the cell's machine */
+#define AB_KEY_MACHINE_HOSTNAME "hostname"
 
 /* ---- summary (cell.summary.<metric>) ----------------------------------------- */
 #define AB_KEY_SUMMARY_N "n"

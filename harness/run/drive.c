@@ -85,21 +85,6 @@ static size_t samples_ran(const ab_run_record *rec)
     return n;
 }
 
-/* Write the document; on failure say exactly where the results are. 0 or 1
- * (the exit status it implies). */
-static int save_results(const ab_plan *plan, const char *cmd, json_t *doc, bool *written)
-{
-    char err[1024], rescued[4096], rescue_err[256];
-    int rc = ab_results_save(plan->out, doc, err, sizeof err, rescued, sizeof rescued, rescue_err, sizeof rescue_err);
-    *written = rc == 0;
-    if (rc == 0) return AB_EXIT_OK;
-    fprintf(stderr, "arenabench %s: %s\n", cmd, err);
-    if (rc == 1) fprintf(stderr, "arenabench %s: the results are kept in %s\n", cmd, rescued);
-    else fprintf(stderr, "arenabench %s: no rescue file could be written either (%s); the results are lost\n", cmd,
-                 rescue_err);
-    return AB_EXIT_FAIL;
-}
-
 int ab_drive(ab_plan *plan, int argc, char **argv)
 {
     const char *cmd = plan->mode == AB_MODE_EXEC ? "exec" : "run";
@@ -132,8 +117,8 @@ int ab_drive(ab_plan *plan, int argc, char **argv)
     }
 
     json_t *doc = ab_results_build(plan, &rec, &extra, argc, argv);
-    bool written;
-    int status = save_results(plan, cmd, doc, &written);
+    bool written = ab_results_save_reported(cmd, plan->out, doc);
+    int status = written ? AB_EXIT_OK : AB_EXIT_FAIL;
     bool to_stdout = !strcmp(plan->out, AB_OUT_STDOUT);
     if (!plan->quiet && !to_stdout) {
         print_summary(plan, doc);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "harness/run/plan.h"
 #include "harness/counters/counters.h"
+#include "tlbsim/model.h"
 #include "harness/results/results_file.h"
 
 /* ---- strict numbers --------------------------------------------------- */
@@ -372,7 +373,14 @@ static const char run_help[] =
     "                    (shared safely by overlapping runs; repair after kill -9\n"
     "                    with: arenabench hugepages --restore)\n"
     "  --force           allow --hugepages above half of memory\n"
+    "  --shard K/N       run only the K-th of N disjoint parts of the plan (1 <= K <= N);\n"
+    "                    every variant of a workload is in the same part; merge the\n"
+    "                    parts with arenabench merge\n"
     "  --no-timeline     do not record the memory timeline\n"
+    "  --tlb-model M     feed the workload's and the allocator's data accesses to a\n"
+    "                    TLB simulator (M: golden-cove, ice-lake, zen2 or a model\n"
+    "                    file); each sample gets a \"sim\" block (status simulated);\n"
+    "                    runs the instrumented build, build/arenabench-tlbsim\n"
     "  --quiet           no progress and no summary lines\n"
     "\n"
     "exit status: 0 all samples ok; 1 a sample failed or checksums disagree\n"
@@ -397,8 +405,27 @@ static const char exec_help[] =
 enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
-    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_FORCE,
+    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_TLB_MODEL, OPT_SHARD, OPT_FORCE,
 };
+
+/* --tlb-model: load and validate now, so a bad model stops the run before
+ * anything is measured. */
+static int set_tlb_model(ab_plan *p, const char *arg)
+{
+    char path[4096], err[1024];
+    ab_tlb_model_path(arg, path, sizeof path);
+    ab_tlb_model *m = calloc(1, sizeof *m);
+    if (!m) return usage_error("run", "--tlb-model: out of memory%s", "");
+    if (ab_tlb_model_load(path, m, err, sizeof err) != 0) {
+        free(m);
+        return usage_error("run", "--tlb-model %s", err);
+    }
+    free(p->tlb_model);
+    free(p->tlb_model_path);
+    p->tlb_model = m;
+    p->tlb_model_path = dupstr(path);
+    return 0;
+}
 
 static void plan_defaults(ab_plan *p, ab_plan_mode mode)
 {
@@ -488,10 +515,33 @@ static int finish_common(ab_plan *p, bool events_given)
     }
     if (p->timeout_s < 0) {
         double t = AB_TIMEOUT_PER_SCALE_S * (p->mode == AB_MODE_EXEC ? 1.0 : p->scale);
+        if (p->tlb_model) t *= AB_TLBSIM_TIMEOUT_FACTOR;
         p->timeout_s = t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
     }
     build_schedule(p);
     return AB_PARSE_OK;
+}
+
+/* Keep this shard's workloads; the whole list stays in plan_workloads. */
+static int keep_shard(ab_plan *p)
+{
+    long *shard_of = grow(NULL, p->n_workloads, sizeof *shard_of);
+    p->plan_workloads = grow(NULL, p->n_workloads, sizeof *p->plan_workloads);
+    for (size_t w = 0; w < p->n_workloads; w++) p->plan_workloads[w] = dupstr(p->workloads[w].spec);
+    p->n_plan_workloads = p->n_workloads;
+    ab_shard_assign((const char *const *)p->plan_workloads, p->n_workloads, p->shard.count, shard_of);
+    size_t kept = 0;
+    for (size_t w = 0; w < p->n_workloads; w++) {
+        if (shard_of[w] == p->shard.index - 1) p->workloads[kept++] = p->workloads[w];
+        else free(p->workloads[w].spec);
+    }
+    p->n_workloads = kept;
+    free(shard_of);
+    if (kept > 0) return AB_PARSE_OK;
+    fprintf(stderr, "arenabench run: --shard %ld/%ld holds no workload: the plan has %zu workload%s, so at most %zu shards\n",
+            p->shard.index, p->shard.count, p->n_plan_workloads, p->n_plan_workloads == 1 ? "" : "s",
+            p->n_plan_workloads);
+    return AB_PARSE_USAGE;
 }
 
 /* The six presets, in the order tables show them. */
@@ -513,6 +563,8 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"force", no_argument, NULL, OPT_FORCE},
         {"no-timeline", no_argument, NULL, OPT_NO_TIMELINE},
+        {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -531,6 +583,11 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
                 rc = bounds_error("run", "--scale", "a number", AB_SCALE_MIN, AB_SCALE_MAX, optarg);
             break;
         case OPT_NO_TIMELINE: p->timeline = false; break;
+        case OPT_TLB_MODEL: rc = set_tlb_model(p, optarg); break;
+        case OPT_SHARD:
+            if (ab_shard_parse(optarg, &p->shard))
+                rc = usage_error("run", "--shard needs K/N with 1 <= K <= N, not '%s'", optarg);
+            break;
         case OPT_HELP: case 'h': fputs(run_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': return unknown_option("run", argc, argv);
         default: rc = common_option(p, "run", opt, optarg, &events_given); break;
@@ -552,6 +609,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
             return AB_PARSE_USAGE;
         }
     }
+    if (p->shard.count > 0 && (rc = keep_shard(p))) return rc;
     return finish_common(p, events_given);
 }
 
@@ -619,6 +677,7 @@ int ab_plan_parse_exec(int argc, char **argv, ab_plan *p)
         {"force", no_argument, NULL, OPT_FORCE},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"show-output", no_argument, NULL, OPT_SHOW_OUTPUT},
+        {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -642,6 +701,12 @@ int ab_plan_parse_exec(int argc, char **argv, ab_plan *p)
             label = optarg;
             break;
         case OPT_SHOW_OUTPUT: p->show_output = true; break;
+        case OPT_TLB_MODEL:
+            /* The accesses of an exec'ed program are not instrumented
+             * (docs/tlb-model.md says what would be needed). */
+            rc = usage_error("exec", "--tlb-model is not supported for exec: an external "
+                             "command's memory accesses are not instrumented; use run%s", "");
+            break;
         case OPT_HELP: case 'h': free(envs); fputs(exec_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': free(envs); return unknown_option("exec", argc, argv);
         default: rc = common_option(p, "exec", opt, optarg, &events_given); break;
@@ -672,8 +737,12 @@ void ab_plan_free(ab_plan *p)
     free(p->variants);
     for (size_t i = 0; i < p->n_workloads; i++) free(p->workloads[i].spec);
     free(p->workloads);
+    for (size_t i = 0; i < p->n_plan_workloads; i++) free(p->plan_workloads[i]);
+    free(p->plan_workloads);
     free_events(p);
     free(p->out);
+    free(p->tlb_model);
+    free(p->tlb_model_path);
     free(p->schedule);
     memset(p, 0, sizeof *p);
 }
