@@ -405,6 +405,24 @@ static void interrupted_summary_counts_what_ran(void **state)
     free(err);
 }
 
+/* `merge` writes results too: the same up-front check of its OUT. */
+static void merge_refuses_a_fifo_as_out(void **state)
+{
+    (void)state;
+    char fifo[128], in[1024];
+    snprintf(fifo, sizeof fifo, "%s/merged.fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    fault_node n;
+    fault_node_remember(&n, fifo);
+    ab_fixture_path("small-a.json", in, sizeof in);
+    char *argv[] = {"merge", fifo, in, NULL};
+    char *err;
+    assert_int_equal(fault_run(NULL, argv, &err), 2);
+    assert_non_null(strstr(err, "is a FIFO"));
+    assert_true(fault_node_unchanged(&n));
+    free(err);
+}
+
 /* The table's compare row, at the scale a reader might default to: a file
  * without config.scale compared with one at scale 1.0 is still exit 2
  * (test_strict_readers.c has the other sides of this row). */
@@ -449,6 +467,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(huge_pool_request_needs_force, setup, teardown),
         cmocka_unit_test_setup_teardown(interrupted_summary_counts_what_ran, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_without_scale_against_scale_one_is_exit_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(merge_refuses_a_fifo_as_out, setup, teardown),
     };
     return cmocka_run_group_tests_name("reliability", tests, NULL, NULL);
 }
