@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "harness/commands.h"
 #include "harness/report/report_metrics.h"
+#include "harness/util/forkcollect.h"
 #include "harness/util/report_stats.h"
 #include "harness/results/results_load.h"
 #include "harness/results/metrics.h"
@@ -26,6 +27,9 @@
 #define KIB_PER_MIB 1024.0
 #define NS_PER_MS 1e6
 #define CI_AXIS_FACTOR 3.0
+/* One render is a fraction of a second; a gnuplot still running after a
+ * minute waits on something (a terminal, a font server) and will not finish. */
+#define GNUPLOT_TIMEOUT_S 60.0
 
 typedef struct plot_ctx {
     const ab_results *r;
@@ -138,6 +142,20 @@ static void add_int(char *buf, size_t len, const char *name, size_t value)
     snprintf(buf + used, len > used ? len - used : 0, "%s=%zu; ", name, value);
 }
 
+typedef struct gnuplot_job {
+    const char *gnuplot, *assign, *script_path;
+} gnuplot_job;
+
+/* gnuplot's own stdout and stderr stay the user's: the pipe is not used. */
+static int gnuplot_child(void *arg, int out_fd)
+{
+    const gnuplot_job *j = arg;
+    (void)out_fd;
+    execl(j->gnuplot, "gnuplot", "-e", j->assign, j->script_path, (char *)NULL);
+    fprintf(stderr, "arenabench plot: cannot run %s: %s\n", j->gnuplot, strerror(errno));
+    return 127;
+}
+
 /* Render one script in both formats; vars holds the plot-specific part. */
 static void render(plot_ctx *c, const char *script, const char *stem, const char *datafile, const char *vars)
 {
@@ -151,22 +169,21 @@ static void render(plot_ctx *c, const char *script, const char *stem, const char
         add_var(assign, sizeof assign, "outfile", outfile);
         add_var(assign, sizeof assign, "fmt", formats[f]);
         strncat(assign, vars, sizeof assign - strlen(assign) - 1);
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0) {
-            fprintf(stderr, "arenabench plot: fork: %s\n", strerror(errno));
+        gnuplot_job job = {c->gnuplot, assign, script_path};
+        ab_fc_buffer ignored = {0};
+        ab_fc_job fj = {.child = gnuplot_child, .arg = &job, .out = &ignored, .timeout_s = GNUPLOT_TIMEOUT_S};
+        ab_fc_result fc;
+        int rc = ab_fork_collect(&fj, &fc);
+        ab_fc_buffer_free(&ignored);
+        if (rc != 0) {
+            fprintf(stderr, "arenabench plot: %s\n", fc.error);
             c->failed++;
             return;
         }
-        if (pid == 0) {
-            execl(c->gnuplot, "gnuplot", "-e", assign, script_path, (char *)NULL);
-            fprintf(stderr, "arenabench plot: cannot run %s: %s\n", c->gnuplot, strerror(errno));
-            _exit(127);
-        }
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-        if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        if (fc.outcome != AB_FC_EXITED || fc.exit_code != 0) {
+            if (fc.outcome == AB_FC_TIMEOUT)
+                fprintf(stderr, "arenabench plot: gnuplot took longer than %g s on %s; killed\n", fj.timeout_s,
+                        script_path);
             fprintf(stderr, "arenabench plot: gnuplot failed on %s for %s\n", script_path, outfile);
             c->failed++;
             return;

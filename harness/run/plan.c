@@ -503,6 +503,12 @@ static int unknown_option(const char *cmd, int argc, char **argv)
     return AB_PARSE_USAGE;
 }
 
+double ab_plan_default_timeout_s(double scale)
+{
+    double t = AB_TIMEOUT_PER_SCALE_S * scale;
+    return t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
+}
+
 static int finish_common(ab_plan *p, bool events_given)
 {
     const char *cmd = p->mode == AB_MODE_EXEC ? "exec" : "run";
@@ -514,9 +520,9 @@ static int finish_common(ab_plan *p, bool events_given)
         return AB_PARSE_USAGE;
     }
     if (p->timeout_s < 0) {
-        double t = AB_TIMEOUT_PER_SCALE_S * (p->mode == AB_MODE_EXEC ? 1.0 : p->scale);
-        if (p->tlb_model) t *= AB_TLBSIM_TIMEOUT_FACTOR;
-        p->timeout_s = t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
+        double work = p->mode == AB_MODE_EXEC ? 1.0 : p->scale;
+        if (p->tlb_model) work *= AB_TLBSIM_TIMEOUT_FACTOR;
+        p->timeout_s = ab_plan_default_timeout_s(work);
     }
     build_schedule(p);
     return AB_PARSE_OK;

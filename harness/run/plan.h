@@ -91,6 +91,9 @@ typedef struct ab_plan {
  * time to start). */
 #define AB_TIMEOUT_PER_SCALE_S 120.0
 #define AB_TIMEOUT_MIN_S 30.0
+/* That rule for a workload run at `scale` (also the limit of `validate`'s
+ * children, which run the same workloads). */
+double ab_plan_default_timeout_s(double scale);
 /* --tlb-model samples run instrumented code: up to 22x the wall time was
  * measured (docs/tlb-model.md), so the default limit grows by this much. */
 #define AB_TLBSIM_TIMEOUT_FACTOR 25.0
