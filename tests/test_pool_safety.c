@@ -384,7 +384,9 @@ static void file_size_limit_restores_the_pool(void **state)
     (void)state;
     need_root();
     long before = ab_nr_hugepages_get();
-    fault_opts o = {.fsize_limit = 2048, .tmpdir = "/tmp"};
+    char rescue_dir[64];
+    fault_tmpdir(rescue_dir, sizeof rescue_dir, "poolrescue"); /* a rescue file must not litter /tmp */
+    fault_opts o = {.fsize_limit = 2048, .tmpdir = rescue_dir};
     char pages[32];
     char *argv[] = {"run", "--variants", "4k", "--workloads", "selftest:touch:20", "--reps", "3", "--warmup", "0",
                     "--hugepages", more_than_free(pages, sizeof pages, 3), "--out", out_path, NULL};
@@ -393,6 +395,7 @@ static void file_size_limit_restores_the_pool(void **state)
     assert_true(rc == 1 || rc == 128 + SIGXFSZ);
     assert_null(strstr(err, "results in"));
     free(err);
+    fault_rmtree(rescue_dir);
     assert_int_equal(ab_nr_hugepages_get(), before);
 }
 
