@@ -21,4 +21,9 @@ typedef struct ab_addr_range {
  * Sorts ranges in place; ranges must not overlap each other. */
 int64_t ab_hugecover_bytes(ab_addr_range *ranges, size_t n);
 
+/* Bytes of the ranges resident in memory (mincore(2): 4 KiB pages, THP and
+ * hugetlb pages alike, counted per base page), or -1 if mincore fails.
+ * Ranges must be page-aligned and mapped. */
+int64_t ab_resident_bytes(const ab_addr_range *ranges, size_t n);
+
 #endif

@@ -19,8 +19,10 @@
 #include <unistd.h>
 #include "allocators/pymalloc.h"
 #include "harness/child.h"
+#include "harness/cost_blocks.h"
 #include "harness/hugetlb_status.h"
 #include "harness/timeline.h"
+#include "harness/vmstat.h"
 
 typedef struct phase_state {
     ab_counter_set *counters;
@@ -37,6 +39,15 @@ typedef struct phase_state {
     long rss_peak_kb, rss_end_kb;
     long hugetlb_end_kb;         /* HugetlbPages, -1 unknown */
     long hugetlb_peak_kb;        /* the meter's peak up to here, -1 unknown */
+    /* /proc/vmstat's huge-page lines: read at begin, deltas summed at end
+     * (outside the clock, no heap: vmstat.h). */
+    ab_vmstat vm_begin, vm_delta;
+    bool vm_ok;                  /* every begin and end could be read */
+    /* --settle: after the (last) end, wait and read coverage again. */
+    double settle_s;
+    bool settled;
+    ab_alloc_stats settled_stats;
+    int64_t settle_collapse_alloc;   /* thp_collapse_alloc over the wait, -1 unknown */
 } phase_state;
 
 static int64_t ts_ns(const struct timespec *t)
@@ -121,11 +132,35 @@ static bool variant_maps_hugetlb(const ab_variant *v)
     return v->kind == AB_VARIANT_PYMALLOC && v->cfg.pages == AB_PAGES_HUGETLB;
 }
 
+/*
+ * --settle: the arenas stay as the measured phase left them while the child
+ * sleeps, so khugepaged (which scans every scan_sleep_millisecs) gets the
+ * chance to collapse what got no huge page at fault time; then coverage is
+ * read again.  thp_collapse_alloc over the wait says whether it did
+ * (system-wide, like every vmstat figure).
+ */
+static void settle(phase_state *ps)
+{
+    ab_vmstat before, after;
+    bool vm = ab_vmstat_read(&before) == 0;
+    struct timespec left = {.tv_sec = (time_t)ps->settle_s,
+                            .tv_nsec = (long)((ps->settle_s - (double)(time_t)ps->settle_s) * 1e9)};
+    while (nanosleep(&left, &left) != 0 && errno == EINTR) {}
+    vm = vm && ab_vmstat_read(&after) == 0;
+    int64_t b = vm ? ab_vmstat_get(&before, "thp_collapse_alloc") : -1;
+    int64_t a = vm ? ab_vmstat_get(&after, "thp_collapse_alloc") : -1;
+    ps->settle_collapse_alloc = a >= 0 && b >= 0 ? a - b : -1;
+    ab_alloc_stats_init_unknown(&ps->settled_stats);
+    if (ps->alloc->stats) ps->alloc->stats(ps->alloc->self, &ps->settled_stats);
+    ps->settled = true;
+}
+
 static void phase_begin(void *hook)
 {
     phase_state *ps = hook;
     if (ps->open) return;
     ps->open = true;
+    if (ab_vmstat_read(&ps->vm_begin) != 0) ps->vm_ok = false;
     if (ps->timeline) ab_timeline_record(ps->timeline, AB_TL_BEGIN);
     getrusage(RUSAGE_SELF, &ps->ru_begin);
     clock_gettime(CLOCK_MONOTONIC, &ps->t_begin);
@@ -142,6 +177,12 @@ static void phase_end(void *hook)
     struct rusage ru_end;
     getrusage(RUSAGE_SELF, &ru_end);
     if (ps->timeline) ab_timeline_record(ps->timeline, AB_TL_END);
+    ab_vmstat vm_end;
+    if (ab_vmstat_read(&vm_end) != 0) ps->vm_ok = false;
+    if (ps->vm_ok) {
+        if (ps->phases == 0) ab_vmstat_zero(&ps->vm_delta, &vm_end);
+        ab_vmstat_add_delta(&ps->vm_delta, &ps->vm_begin, &vm_end);
+    }
     ps->open = false;
     ps->phases++;
     ps->wall_ns += ts_ns(&t_end) - ts_ns(&ps->t_begin);
@@ -163,6 +204,7 @@ static void phase_end(void *hook)
     }
     ab_alloc_stats_init_unknown(&ps->stats);
     if (ps->alloc->stats) ps->alloc->stats(ps->alloc->self, &ps->stats);
+    if (ps->settle_s > 0) settle(ps);
 }
 
 json_t *ab_alloc_stats_json(const ab_alloc_stats *st)
@@ -188,6 +230,7 @@ json_t *ab_alloc_stats_json(const ab_alloc_stats *st)
         {"hugetlb_skipped", st->hugetlb_skipped},
         {"arena_bytes_mapped", st->arena_bytes_mapped},
         {"hugepage_bytes", st->hugepage_bytes},
+        {"arena_bytes_resident", st->arena_bytes_resident},
     };
     json_t *o = json_object();
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
@@ -317,6 +360,14 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     ps.hugetlb = have_meter ? &meter : NULL;
     ps.rss_peak_kb = ps.rss_end_kb = ps.hugetlb_end_kb = ps.hugetlb_peak_kb = -1;
     ps.counters = ab_counters_open((const char *const *)plan->events, plan->n_events, 0, false);
+    ps.vm_ok = true;
+    ps.settle_s = plan->settle_s;
+    ps.settle_collapse_alloc = -1;
+    /* The cost families' result blocks (zero: not filled). */
+    ab_fork_report fork_report;
+    ab_survivors_report survivors_report;
+    memset(&fork_report, 0, sizeof fork_report);
+    memset(&survivors_report, 0, sizeof survivors_report);
 
     ab_wl_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -328,6 +379,8 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     ctx.phase_begin = phase_begin;
     ctx.phase_end = phase_end;
     ctx.hook = &ps;
+    ctx.fork = &fork_report;
+    ctx.survivors = &survivors_report;
 
     int rc = pw->workload->run(&ctx);
     if (ps.open) phase_end(&ps); /* a workload that forgot to close its phase */
@@ -370,5 +423,20 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
                                             "calloc", (json_int_t)ctx.n_calloc, "realloc",
                                             (json_int_t)ctx.n_realloc, "free", (json_int_t)ctx.n_free));
     json_object_set_new(s, "timeline", have_timeline ? ab_timeline_json(&timeline) : json_null());
+    json_object_set_new(s, "vmstat", measured && ps.vm_ok ? ab_vmstat_json(&ps.vm_delta) : json_null());
+    json_object_set_new(s, "vmstat_status", json_string(AB_VMSTAT_STATUS));
+    if (fork_report.workers > 0) json_object_set_new(s, "fork", ab_fork_block_json(&fork_report));
+    if (survivors_report.k > 0) json_object_set_new(s, "survivors", ab_survivors_block_json(&survivors_report));
+    if (ps.settled) {
+        const ab_alloc_stats *st = &ps.settled_stats;
+        bool known = st->hugepage_bytes >= 0 && st->arena_bytes_mapped >= 0;
+        json_object_set_new(s, "hugepage_coverage_settled",
+                            !known ? json_null()
+                            : json_real(st->arena_bytes_mapped > 0 ? (double)st->hugepage_bytes / (double)st->arena_bytes_mapped : 0.0));
+        json_object_set_new(s, "settle", json_pack("{s:f, s:o, s:o, s:o}", "seconds", ps.settle_s,
+                                                   "hugepage_bytes", st->hugepage_bytes >= 0 ? json_integer(st->hugepage_bytes) : json_null(),
+                                                   "arena_bytes_mapped", st->arena_bytes_mapped >= 0 ? json_integer(st->arena_bytes_mapped) : json_null(),
+                                                   "thp_collapse_alloc", ps.settle_collapse_alloc >= 0 ? json_integer(ps.settle_collapse_alloc) : json_null()));
+    }
     send_and_exit(s, out_fd);
 }

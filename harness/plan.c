@@ -286,6 +286,14 @@ static int add_workloads(ab_plan *p, const char *list)
             rc = AB_PARSE_USAGE;
             break;
         }
+        char why[256] = "";
+        const char *colon = strchr(tok[i], ':');
+        if (w->check_param && w->check_param(colon ? colon + 1 : NULL, why, sizeof why) != 0) {
+            char what[600];
+            snprintf(what, sizeof what, "workload '%s': %s", tok[i], why);
+            rc = usage_error("run", "%s", what);
+            break;
+        }
         for (size_t j = 0; j < p->n_workloads; j++)
             if (!strcmp(p->workloads[j].spec, tok[i])) {
                 rc = usage_error("run", "workload '%s' given twice", tok[i]);
@@ -371,6 +379,8 @@ static const char run_help[] =
     "  --out FILE        results JSON (default results/out/latest.json)\n"
     "  --hugepages N     as root: make N huge pages free for the run, restore after\n"
     "  --no-timeline     do not record the memory timeline\n"
+    "  --settle SEC      after the measured phase wait SEC seconds, then read huge-page\n"
+    "                    coverage again (hugepage_coverage_settled: did khugepaged collapse?)\n"
     "  --quiet           no progress and no summary lines\n"
     "\n"
     "exit status: 0 all samples ok; 1 a sample failed or checksums disagree\n"
@@ -395,7 +405,7 @@ static const char exec_help[] =
 enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
-    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT,
+    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_SETTLE,
 };
 
 static void plan_defaults(ab_plan *p, ab_plan_mode mode)
@@ -475,7 +485,7 @@ static int finish_common(ab_plan *p, bool events_given)
     if (!p->out) p->out = dupstr(AB_DEFAULT_OUT);
     if (p->timeout_s < 0) {
         double t = AB_TIMEOUT_PER_SCALE_S * (p->mode == AB_MODE_EXEC ? 1.0 : p->scale);
-        p->timeout_s = t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
+        p->timeout_s = (t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t) + p->settle_s;
     }
     build_schedule(p);
     return AB_PARSE_OK;
@@ -499,6 +509,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"out", required_argument, NULL, OPT_OUT},
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"no-timeline", no_argument, NULL, OPT_NO_TIMELINE},
+        {"settle", required_argument, NULL, OPT_SETTLE},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -517,6 +528,10 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
                 rc = usage_error("run", "--scale needs a number > 0, not '%s'", optarg);
             break;
         case OPT_NO_TIMELINE: p->timeline = false; break;
+        case OPT_SETTLE:
+            if (ab_parse_double(optarg, 0, AB_SETTLE_MAX_S, &p->settle_s))
+                rc = usage_error("run", "--settle needs seconds in [0, 600], not '%s'", optarg);
+            break;
         case OPT_HELP: case 'h': fputs(run_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': return unknown_option("run", argc, argv);
         default: rc = common_option(p, "run", opt, optarg, &events_given); break;
@@ -526,13 +541,16 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
     if (optind < argc) return usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (p->n_variants == 0 && (rc = add_variants(p, default_variants))) return rc;
     if (p->n_workloads == 0) {
-        for (const ab_workload *const *w = ab_workload_catalogue(); *w; w++)
-            if ((*w)->in_default_matrix) {
+        for (const ab_workload *const *w = ab_workload_catalogue(); *w; w++) {
+            if (!(*w)->in_default_matrix) continue;
+            const char *const just_name[] = {(*w)->name, NULL};
+            for (const char *const *spec = (*w)->default_specs ? (*w)->default_specs : just_name; *spec; spec++) {
                 p->workloads = grow(p->workloads, p->n_workloads + 1, sizeof *p->workloads);
-                p->workloads[p->n_workloads].spec = dupstr((*w)->name);
+                p->workloads[p->n_workloads].spec = dupstr(*spec);
                 p->workloads[p->n_workloads].workload = *w;
                 p->n_workloads++;
             }
+        }
         if (p->n_workloads == 0) {
             fprintf(stderr, "arenabench run: no workload is in the default matrix in this build; name some with --workloads\n");
             return AB_PARSE_USAGE;
