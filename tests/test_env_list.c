@@ -17,8 +17,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <jansson.h>
-#include "harness/machine.h"
-#include "harness/sysfacts.h"
+#include "harness/system/machine.h"
+#include "harness/system/sysfacts.h"
 #include "tests/testutil.h"
 
 /* The oracle for "is there a PMU": the syscall itself, user space only. */
