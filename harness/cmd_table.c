@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "harness/commands.h"
+#include "harness/report/costs_table.h"
 #include "harness/report/report_metrics.h"
 #include "harness/util/report_stats.h"
 #include "harness/report/report_table.h"
@@ -31,6 +32,7 @@ typedef struct table_opts {
     size_t nmetrics;
     ab_table_format format;
     const char *out_dir;
+    bool costs_only;           /* --costs */
 } table_opts;
 
 /* One cell of one metric's table, computed once, rendered as text or CSV. */
@@ -67,7 +69,10 @@ static void usage(FILE *f)
             "                 default: wall time, every counter, peak/end memory (RSS + hugetlb),\n"
             "                 arenas highwater and current, huge-page coverage)\n"
             "  --format F     text (default), md, or csv (long format: one line per cell)\n"
-            "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n",
+            "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n"
+            "  --costs        only the costs table (fork/COW, bloat, THP; docs/costs.md), which\n"
+            "                 the default output also ends with when the file has prefork or\n"
+            "                 survivors cells (DIR/table-costs.md with --out)\n",
             TABLE_ALPHA);
 }
 
@@ -91,7 +96,7 @@ static int parse_args(int argc, char **argv, table_opts *o)
         {"baseline", required_argument, 0, 'b'}, {"metric", required_argument, 0, 'm'},
         {"metrics", required_argument, 0, 'm'},  {"format", required_argument, 0, 'f'},
         {"out", required_argument, 0, 'o'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"costs", no_argument, 0, 'c'},          {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->format = AB_FMT_TEXT;
@@ -113,9 +118,14 @@ static int parse_args(int argc, char **argv, table_opts *o)
             }
             break;
         case 'o': o->out_dir = optarg; break;
+        case 'c': o->costs_only = true; break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
+    }
+    if (o->costs_only && (o->nmetrics || o->format == AB_FMT_CSV)) {
+        fprintf(stderr, "arenabench table: --costs is one fixed table in text or md (no --metric, no csv)\n");
+        return -1;
     }
     if (optind != argc - 1) {
         fprintf(stderr, "arenabench table: expected one results FILE\n");
@@ -371,6 +381,23 @@ static int write_files(const ab_results *r, const char *metric, const char *base
     return 0;
 }
 
+static int write_costs_file(const ab_results *r, const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/table-costs.md", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "arenabench table: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    ab_costs_table_print(r, AB_FMT_MD, f);
+    if (fclose(f)) {
+        fprintf(stderr, "arenabench table: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Default metric list: wall time, every counter the file names, memory. */
 static size_t default_metrics(const ab_results *r, char ***owned)
 {
@@ -448,6 +475,11 @@ int cmd_table(int argc, char **argv)
     }
     const char *const *metrics = o.metrics;
     size_t nmetrics = o.nmetrics;
+    if (o.costs_only) {
+        if (ab_costs_table_print(r, o.format, stdout) != 0) rc = AB_EXIT_USAGE;
+        else if (o.out_dir && write_costs_file(r, o.out_dir)) rc = AB_EXIT_USAGE;
+        goto out;
+    }
     if (!nmetrics) {
         nowned = default_metrics(r, &owned);
         metrics = (const char *const *)owned;
@@ -468,6 +500,10 @@ int cmd_table(int argc, char **argv)
             rc = AB_EXIT_USAGE;
         built_free(&bt);
     }
+    /* The default output ends with the costs table where there is one. */
+    if (!o.nmetrics && o.format != AB_FMT_CSV && ab_costs_table_print(r, o.format, stdout) == 0 && o.out_dir &&
+        write_costs_file(r, o.out_dir))
+        rc = AB_EXIT_USAGE;
 out:
     for (size_t i = 0; i < nowned; i++)
         free(owned[i]);

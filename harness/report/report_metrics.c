@@ -14,6 +14,41 @@
  * (coverage -> 0) does not hide in it. */
 #define COVERAGE_TOLERANCE 0.02
 
+/* The cost families' blocks (docs/costs.md): figures named *_ns* are
+ * times, *_kb* memory; the survivors' arena counts are the model's own and
+ * exact; vmstat lines are system-wide kernel counters. */
+static void describe_cost_metric(const char *metric, ab_metric_desc *d)
+{
+    static const struct { const char *metric, *title; } titles[] = {
+        {"fork.fork_ns_median", "fork() time, median per worker"},
+        {"fork.fork_ns_max", "fork() time, slowest worker"},
+        {"fork.cow_faults_median", "copy-on-write faults per worker (median)"},
+        {"fork.cow_faults_total", "copy-on-write faults, all workers"},
+        {"fork.private_kb_median", "private memory per worker (Private_Dirty + Private_Hugetlb), median"},
+        {"fork.private_kb_max", "private memory per worker, largest"},
+        {"fork.pss_total_kb", "PSS of parent + workers (hugetlb counted once)"},
+        {"fork.worker_wall_ns_median", "worker wall time, median"},
+        {"survivors.bloat_end", "bloat at the end (resident arena memory / live block bytes)"},
+        {"survivors.bloat_peak", "bloat at the peak (resident arena memory / live block bytes)"},
+        {"survivors.held_kb_end", "arena memory kept at the end (resident)"},
+        {"survivors.arenas_end", "arenas kept at the end"},
+    };
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+        if (!strcmp(metric, titles[i].metric))
+            snprintf(d->title, sizeof d->title, "%s (%s)", titles[i].title, metric);
+    if (!strncmp(metric, "vmstat.", 7))
+        snprintf(d->title, sizeof d->title, "%s (system-wide /proc/vmstat delta over the measured phase)", metric);
+    if (strstr(metric, "_ns")) {
+        d->unit = "ms";
+        d->display_scale = 1 / NS_PER_MS;
+    } else if (strstr(metric, "_kb")) {
+        d->unit = "MiB";
+        d->display_scale = 1 / KIB_PER_MIB;
+    }
+    d->deterministic = !strncmp(metric, "survivors.arenas_", 17) || !strcmp(metric, "survivors.kept") ||
+                       !strcmp(metric, "survivors.objects");
+}
+
 void ab_metric_describe(const char *metric, ab_metric_desc *d)
 {
     memset(d, 0, sizeof *d);
@@ -51,6 +86,15 @@ void ab_metric_describe(const char *metric, ab_metric_desc *d)
         d->better = AB_HIGHER_IS_BETTER;
         d->deterministic = true;
         d->default_tolerance = COVERAGE_TOLERANCE;
+    } else if (!strcmp(metric, "hugepage_coverage_settled")) {
+        /* Whether khugepaged collapsed anything during --settle: timing,
+         * not the model, decides, so it is judged like a noisy figure. */
+        snprintf(d->title, sizeof d->title, "huge-page coverage after --settle (%s)", metric);
+        d->unit = "%";
+        d->display_scale = 100;
+        d->better = AB_HIGHER_IS_BETTER;
+    } else if (!strncmp(metric, "fork.", 5) || !strncmp(metric, "survivors.", 10) || !strncmp(metric, "vmstat.", 7)) {
+        describe_cost_metric(metric, d);
     } else if (!strncmp(metric, "counters.", 9)) {
         snprintf(d->title, sizeof d->title, "%s (event count)", metric);
     } else if (!strncmp(metric, "alloc.", 6) || !strncmp(metric, "ops.", 4) || !strcmp(metric, "checksum")) {

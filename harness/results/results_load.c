@@ -211,10 +211,13 @@ const char *ab_results_machine_str(const ab_results *r, const char *key)
 
 static const char *const plain_metrics[] = {
     "wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb", "mem_peak_kb", "mem_end_kb",
-    "hugetlb_kb_peak", "hugetlb_kb_end", "hugepage_coverage", NULL,
+    "hugetlb_kb_peak", "hugetlb_kb_end", "hugepage_coverage", "hugepage_coverage_settled", NULL,
 };
 
-static const char *const metric_prefixes[] = {"counters.", "alloc.", "ops.", NULL};
+/* Sample objects whose numeric keys are metrics: counters.EVENT,
+ * alloc.FIELD, ops.KIND, fork.FIGURE (prefork), survivors.FIGURE, and
+ * vmstat.LINE (system-wide /proc/vmstat deltas). */
+static const char *const metric_prefixes[] = {"counters.", "alloc.", "ops.", "fork.", "survivors.", "vmstat.", NULL};
 
 bool ab_metric_name_valid(const char *metric)
 {
