@@ -129,7 +129,7 @@ static void on_arena_read_meter(void *arg, int mapped, int64_t arenas_current)
 /* Whether the variant can map MAP_HUGETLB pages through the model. */
 static bool variant_maps_hugetlb(const ab_variant *v)
 {
-    return v->kind == AB_VARIANT_PYMALLOC && v->cfg.pages == AB_PAGES_HUGETLB;
+    return v->kind == AB_VARIANT_PYMALLOC && (v->cfg.pages == AB_PAGES_HUGETLB || v->cfg.pages == AB_PAGES_HUGETLB_THP);
 }
 
 /*

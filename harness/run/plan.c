@@ -346,8 +346,9 @@ static const char run_help[] =
     "Run every variant x workload cell; each sample in a freshly forked child.\n"
     "\n"
     "  --variants LIST   comma-separated variants (presets, pymalloc:... specs,\n"
-    "                    reference allocators); default: 4k,hugetlb,thp,thp-1m,\n"
-    "                    noreclaim,mostfull; may be repeated\n"
+    "                    reference allocators); default: 4k,hugetlb,\n"
+    "                    hugetlb-main,hugepages-nopool,thp,thp-1m,noreclaim,mostfull;\n"
+    "                    may be repeated\n"
     "  --workloads LIST  comma-separated workloads (name or name:param);\n"
     "                    default: the default matrix (arenabench list)\n"
     "  --reps N          measured samples per cell (default 5)\n"
@@ -473,7 +474,7 @@ static int finish_common(ab_plan *p, bool events_given)
 }
 
 /* The six presets, in the order tables show them. */
-static const char default_variants[] = "4k,hugetlb,thp,thp-1m,noreclaim,mostfull";
+static const char default_variants[] = "4k,hugetlb,hugetlb-main,hugepages-nopool,thp,thp-1m,noreclaim,mostfull";
 
 int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
 {
