@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "allocators/variant.h"
+#include "harness/util/vmstat.h"
 #include "harness/commands.h"
 #include "harness/counters/counters.h"
 #include "workloads/workload.h"
@@ -170,6 +171,38 @@ static void print_events(json_t *arr)
     }
 }
 
+/* The /proc/vmstat lines every sample records as vmstat.NAME deltas. */
+static json_t *list_vmstat(void)
+{
+    ab_vmstat v;
+    json_t *names = json_array();
+    if (ab_vmstat_read(&v) == 0)
+        for (size_t i = 0; i < v.n; i++) json_array_append_new(names, json_string(v.name[i]));
+    return names;
+}
+
+static void print_vmstat(json_t *names)
+{
+    printf("\nvmstat lines (sample block \"vmstat\", metrics vmstat.NAME; %s deltas over the measured phase):\n",
+           AB_VMSTAT_STATUS);
+    if (!json_array_size(names)) {
+        printf("  none: %s is unreadable here\n", AB_VMSTAT_PATH);
+        return;
+    }
+    size_t i, col = 0;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        const char *s = json_string_value(n);
+        printf("%s%s", col ? " " : "  ", s);
+        col += strlen(s) + 1;
+        if (col > 90) {
+            printf("\n");
+            col = 0;
+        }
+    }
+    if (col) printf("\n");
+}
+
 int cmd_list(int argc, char **argv)
 {
     int what = 0;
@@ -202,8 +235,10 @@ int cmd_list(int argc, char **argv)
         json_object_set_new(root, "variants", list_variants());
     if (what & SHOW_WORKLOADS)
         json_object_set_new(root, "workloads", list_workloads());
-    if (what & SHOW_EVENTS)
+    if (what & SHOW_EVENTS) {
         json_object_set_new(root, "events", list_events());
+        json_object_set_new(root, "vmstat", list_vmstat());
+    }
 
     if (as_json) {
         json_dumpf(root, stdout, JSON_INDENT(2));
@@ -222,6 +257,7 @@ int cmd_list(int argc, char **argv)
         if (what & SHOW_EVENTS) {
             printf(first ? "" : "\n");
             print_events(json_object_get(root, "events"));
+            print_vmstat(json_object_get(root, "vmstat"));
         }
     }
     json_decref(root);
