@@ -115,6 +115,11 @@ static _Noreturn void worker_main(const ab_fork_job *job, int index, pid_t paren
      * nobody will ever release us. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
+    /* A fault is the kernel's verdict on the worker, recorded as its end:
+     * no inherited handler (a test framework's, a sanitizer's) may turn it
+     * into an ordinary exit. */
+    signal(SIGBUS, SIG_DFL);
+    signal(SIGSEGV, SIG_DFL);
     struct rusage before, after;
     getrusage(RUSAGE_SELF, &before);
     if (job->touch) job->touch(job->arg, index);

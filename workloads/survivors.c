@@ -113,12 +113,13 @@ static int run_survivors(ab_wl_ctx *ctx)
     ab_wl_begin(ctx);
     void *all = ab_py_list_new_exact(&py, n);
     for (size_t i = 0; i < n; i++) ab_py_list_init_item(all, i, make_object(&py, &mt, i));
-    take_stats(ctx, &rep->peak);
     void *kept = ab_py_list_new(&py);
     for (size_t i = 0; i < n; i++) {
         bool keep = rep->layout == AB_SURVIVORS_CLUSTERED ? i < cluster : i % k == 0;
         if (keep) ab_py_list_append(&py, kept, ab_py_incref(ab_py_list_get(all, i)));
     }
+    /* The peak: every object and the survivors' list alive. */
+    take_stats(ctx, &rep->peak);
     ab_py_decref(&py, all);
     rep->kept = (int64_t)ab_py_list_len(kept);
     take_stats(ctx, &rep->end);

@@ -254,10 +254,34 @@ static int add_variants(ab_plan *p, const char *list)
     return rc;
 }
 
+/*
+ * Workload parameters are key=value lists themselves ("prefork:workers=2,
+ * touch=0.01"): a token with '=' but no ':' continues the spec before it (a
+ * workload name never contains '=').  Joins in place; returns the new count.
+ */
+static size_t join_param_tokens(char **tok, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out && strchr(tok[i], '=') && !strchr(tok[i], ':') && strchr(tok[out - 1], ':')) {
+            size_t a = strlen(tok[out - 1]), b = strlen(tok[i]);
+            char *joined = grow(tok[out - 1], a + b + 2, 1);
+            joined[a] = ',';
+            memcpy(joined + a + 1, tok[i], b + 1);
+            tok[out - 1] = joined;
+            free(tok[i]);
+        } else {
+            tok[out++] = tok[i];
+        }
+    }
+    return out;
+}
+
 static int add_workloads(ab_plan *p, const char *list)
 {
     size_t n;
     char **tok = split_commas(list, &n);
+    n = join_param_tokens(tok, n);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const ab_workload *w = *tok[i] ? ab_workload_find(tok[i]) : NULL;
@@ -349,7 +373,8 @@ static const char run_help[] =
     "                    reference allocators); default: 4k,hugetlb,\n"
     "                    hugetlb-main,hugepages-nopool,thp,thp-1m,noreclaim,mostfull;\n"
     "                    may be repeated\n"
-    "  --workloads LIST  comma-separated workloads (name or name:param);\n"
+    "  --workloads LIST  comma-separated workloads (name or name:param; a param may\n"
+    "                    itself be key=value,key=value, e.g. prefork:workers=2,touch=0.1);\n"
     "                    default: the default matrix (arenabench list)\n"
     "  --reps N          measured samples per cell (default 5)\n"
     "  --warmup N        discarded samples per cell, run first (default 1)\n"
