@@ -568,6 +568,51 @@ static void survivors_keeps_the_arenas_the_model_says(void **state)
     assert_int_equal(rep.end.arenas_current, rep.peak.arenas_current);
 }
 
+/* ---- hugetlb's fallback, advised as CPython main does ---- */
+
+/* Whether the VMA holding p carries MADV_HUGEPAGE ("hg" in VmFlags). */
+static bool vma_advised_huge(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    assert_non_null(f);
+    char line[512];
+    bool inside = false, hg = false;
+    while (fgets(line, sizeof line, f)) {
+        uintptr_t lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+        else if (inside && !strncmp(line, "VmFlags:", 8)) {
+            hg = strstr(line, " hg") != NULL;
+            break;
+        }
+    }
+    fclose(f);
+    return hg;
+}
+
+/* A 1 MiB arena is never MAP_HUGETLB (the huge page does not divide it):
+ * pages=hugetlb maps it plain, pages=hugetlb-thp plain and advised. */
+static void hugetlb_thp_advises_the_fallback(void **state)
+{
+    (void)state;
+    static const struct { ab_pages_kind kind; bool advised; } cases[] = {
+        {AB_PAGES_HUGETLB, false}, {AB_PAGES_HUGETLB_THP, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ab_pages pg;
+        ab_pages_init(&pg, cases[i].kind);
+        if (pg.hugepage_size == 0) {
+            fprintf(stderr, "SKIP: no hugetlb support\n");
+            skip();
+        }
+        void *p = pg.map(&pg, (size_t)1 << 20);
+        assert_non_null(p);
+        assert_int_equal(pg.hugetlb_skipped, 1);
+        assert_int_equal(vma_advised_huge(p), cases[i].advised);
+        assert_int_equal(pg.unmap(&pg, p, (size_t)1 << 20), 0);
+    }
+}
+
 /* ---- small parts ---- */
 
 static void vmstat_reads_only_its_prefixes(void **state)
@@ -625,6 +670,7 @@ int main(void)
         cmocka_unit_test(hugetlb_copies_whole_pages),
         cmocka_unit_test(pool_exhausted_during_cow_is_a_recorded_sigbus),
         cmocka_unit_test(survivors_keeps_the_arenas_the_model_says),
+        cmocka_unit_test(hugetlb_thp_advises_the_fallback),
         cmocka_unit_test(bad_parameters_exit_2_before_running),
         cmocka_unit_test(prefork_hugetlb_private_far_larger_than_4k),
         cmocka_unit_test(prefork_sigbus_is_in_the_sample_and_the_run_goes_on),
