@@ -29,8 +29,8 @@
 #include "workloads/wl_params.h"
 
 #define PREFORK_WORKERS 4
-#define PREFORK_OBJECTS 200000
-#define PREFORK_REQUESTS 2000
+#define PREFORK_OBJECTS 100000
+#define PREFORK_REQUESTS 1000
 #define PREFORK_TOUCH 0.01
 /* A request: a 4-key dict (the parsed headers), a few strings, a list of
  * small tuples (the query's rows). */

@@ -28,7 +28,7 @@
 #include "workloads/survivors.h"
 #include "workloads/wl_params.h"
 
-#define SURVIVORS_OBJECTS 400000
+#define SURVIVORS_OBJECTS 200000
 #define SURVIVORS_K 100
 #define SURVIVORS_K_MIN 10
 #define SURVIVORS_K_MAX 10000
@@ -132,7 +132,7 @@ static int run_survivors(ab_wl_ctx *ctx)
 }
 
 static const char *const survivors_defaults[] = {
-    "survivors:k=10", "survivors:k=100", "survivors:k=1000", "survivors:k=10000", NULL,
+    "survivors:k=10", "survivors:k=100", "survivors:k=1000", NULL,
 };
 
 static const ab_workload survivors = {
