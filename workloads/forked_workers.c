@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "allocators/procfile.h"
 #include "workloads/forked_workers.h"
 
 const char *ab_worker_end_name(ab_worker_end e)
@@ -41,20 +42,8 @@ int ab_smaps_rollup_read(int pid, ab_smaps_rollup *out)
     char path[64];
     if (pid) snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
     else snprintf(path, sizeof path, "/proc/self/smaps_rollup");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
     char buf[4096];
-    size_t len = 0;
-    ssize_t got;
-    while (len + 1 < sizeof buf && (got = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        len += (size_t)got;
-    }
-    close(fd);
-    buf[len] = 0;
+    if (ab_procfile_read(path, buf, sizeof buf) < 0) return -1;
     const struct { const char *key; long *field; } keys[] = {
         {"\nRss:", &out->rss_kb}, {"\nPss:", &out->pss_kb}, {"\nPrivate_Dirty:", &out->private_dirty_kb},
         {"\nPrivate_Hugetlb:", &out->private_hugetlb_kb}, {"\nShared_Hugetlb:", &out->shared_hugetlb_kb},

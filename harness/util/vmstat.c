@@ -1,9 +1,7 @@
 /* vmstat.c -- /proc/vmstat's thp_*, compact_* and htlb_* lines (vmstat.h). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include "allocators/procfile.h"
 #include "harness/util/vmstat.h"
 
 /* /proc/vmstat is ~6 KiB on 6.x kernels; the lines we want come early
@@ -26,20 +24,8 @@ static int wanted(const char *line)
 int ab_vmstat_read(ab_vmstat *out)
 {
     out->n = 0;
-    int fd = open(AB_VMSTAT_PATH, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
     char buf[VMSTAT_BUF];
-    size_t len = 0;
-    ssize_t got;
-    while (len + 1 < sizeof buf && (got = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        len += (size_t)got;
-    }
-    close(fd);
-    buf[len] = 0;
+    if (ab_procfile_read(AB_VMSTAT_PATH, buf, sizeof buf) < 0) return -1;
     for (char *line = buf; *line && out->n < AB_VMSTAT_MAX;) {
         char *nl = strchr(line, '\n');
         if (nl) *nl = 0;
