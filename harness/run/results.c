@@ -115,19 +115,24 @@ json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
         snprintf(name, sizeof name, "counters.%s", plan->events[e]);
         json_object_set_new(sum, name, summary_of(x, collect(samples, "counters", plan->events[e], x)));
     }
-    /* alloc.<field> for every field any sample reports. */
+    /* OBJECT.<field> for every numeric field any sample reports in these
+     * blocks (the cost blocks only in their families' samples). */
+    static const char *const blocks[] = {"alloc", "fork", "survivors", "vmstat"};
     size_t i;
     json_t *s;
-    json_array_foreach(samples, i, s) {
-        json_t *alloc = json_object_get(s, "alloc");
-        const char *key;
-        json_t *v;
-        json_object_foreach(alloc, key, v) {
-            snprintf(name, sizeof name, "alloc.%s", key);
-            if (!json_object_get(sum, name))
-                json_object_set_new(sum, name, summary_of(x, collect(samples, "alloc", key, x)));
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
+        json_array_foreach(samples, i, s) {
+            const char *key;
+            json_t *v;
+            json_object_foreach(json_object_get(s, blocks[b]), key, v) {
+                snprintf(name, sizeof name, "%s.%s", blocks[b], key);
+                if (json_is_number(v) && !json_object_get(sum, name))
+                    json_object_set_new(sum, name, summary_of(x, collect(samples, blocks[b], key, x)));
+            }
         }
-    }
+    if (collect(samples, NULL, "hugepage_coverage_settled", x))
+        json_object_set_new(sum, "hugepage_coverage_settled",
+                            summary_of(x, collect(samples, NULL, "hugepage_coverage_settled", x)));
     free(x);
     return sum;
 }
