@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "allocators/hugecover.h"
 #include "harness/results/results_load.h"
 
 static const char *const sample_statuses[] = {"ok", "crashed", "timeout", "failed", NULL};
@@ -248,9 +249,7 @@ bool ab_sample_metric(const json_t *sample, const char *metric, double *out)
         if (!number_of(json_object_get(alloc, "hugepage_bytes"), &huge) ||
             !number_of(json_object_get(alloc, "arena_bytes_mapped"), &mapped))
             return false;
-        /* Nothing mapped means nothing to cover: report 0, which is also
-         * what a regression to "no huge pages" looks like. */
-        *out = mapped > 0 ? huge / mapped : 0.0;
+        *out = ab_hugepage_coverage(huge, mapped);
         return true;
     }
     for (size_t i = 0; metric_prefixes[i]; i++) {

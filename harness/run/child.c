@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include "allocators/hugecover.h"
 #include "allocators/variant.h"
 #include "harness/run/child.h"
 #include "harness/run/cost_blocks.h"
@@ -433,7 +434,7 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
         bool known = st->hugepage_bytes >= 0 && st->arena_bytes_mapped >= 0;
         json_object_set_new(s, "hugepage_coverage_settled",
                             !known ? json_null()
-                            : json_real(st->arena_bytes_mapped > 0 ? (double)st->hugepage_bytes / (double)st->arena_bytes_mapped : 0.0));
+                            : json_real(ab_hugepage_coverage((double)st->hugepage_bytes, (double)st->arena_bytes_mapped)));
         json_object_set_new(s, "settle", json_pack("{s:f, s:o, s:o, s:o}", "seconds", ps.settle_s,
                                                    "hugepage_bytes", st->hugepage_bytes >= 0 ? json_integer(st->hugepage_bytes) : json_null(),
                                                    "arena_bytes_mapped", st->arena_bytes_mapped >= 0 ? json_integer(st->arena_bytes_mapped) : json_null(),

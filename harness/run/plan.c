@@ -536,8 +536,11 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
             break;
         case OPT_NO_TIMELINE: p->timeline = false; break;
         case OPT_SETTLE:
-            if (ab_parse_double(optarg, 0, AB_SETTLE_MAX_S, &p->settle_s))
-                rc = usage_error("run", "--settle needs seconds in [0, 600], not '%s'", optarg);
+            if (ab_parse_double(optarg, 0, AB_SETTLE_MAX_S, &p->settle_s)) {
+                char what[160];
+                snprintf(what, sizeof what, "--settle needs seconds in [0, %g], not '%.60s'", AB_SETTLE_MAX_S, optarg);
+                rc = usage_error("run", "%s", what);
+            }
             break;
         case OPT_HELP: case 'h': fputs(run_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': return unknown_option("run", argc, argv);
