@@ -411,6 +411,59 @@ static void machine_says_whether_pmd_mappings_are_aligned(void **state)
     json_decref(doc);
 }
 
+/* The costs table has a row per cost cell with its family's columns, and
+ * the plots' data has one row per parameter value, one column per variant,
+ * holding the cells' medians. */
+static void costs_table_and_plots_come_out(void **state)
+{
+    (void)state;
+    char path[64], args[512], dir[64];
+    snprintf(path, sizeof path, "/tmp/abcosts-tp-%d.json", (int)getpid());
+    snprintf(dir, sizeof dir, "/tmp/abcosts-plots-%d", (int)getpid());
+    snprintf(args, sizeof args,
+             "run --variants 4k,thp --workloads prefork:workers=1,touch=0.001,prefork:workers=1,touch=0.1,"
+             "survivors:k=10,survivors:k=1000,bulk_small_alloc --scale 0.02 --reps 1 --warmup 0 --no-timeline "
+             "--quiet --out %s", path);
+    assert_int_equal(ab_test_run_arenabench(args, NULL, NULL), 0);
+    char *out = NULL;
+    snprintf(args, sizeof args, "table %s --costs", path);
+    assert_int_equal(ab_test_run_arenabench(args, &out, NULL), 0);
+    assert_non_null(strstr(out, "costs:"));
+    assert_non_null(strstr(out, "private/worker"));
+    assert_non_null(strstr(out, "bloat end"));
+    assert_null(strstr(out, "bulk_small_alloc"));   /* not a cost family */
+    size_t rows = 0;
+    for (const char *p = out; (p = strchr(p, '\n')); p++)
+        rows += !strncmp(p + 1, "prefork:", 8) || !strncmp(p + 1, "survivors:", 10);
+    assert_int_equal(rows, 8);   /* 4 cost cells x 2 variants */
+    free(out);
+    snprintf(args, sizeof args, "plot %s -o %s", path, dir);
+    char *err = NULL;
+    int rc = ab_test_run_arenabench(args, NULL, &err);
+    unlink(path);
+    if (rc == 2 && err && strstr(err, "gnuplot not found")) {
+        free(err);
+        fprintf(stderr, "SKIP: no gnuplot\n");
+        skip();
+    }
+    free(err);
+    assert_int_equal(rc, 0);
+    char tsv[128];
+    snprintf(tsv, sizeof tsv, "%s/costs-bloat.tsv", dir);
+    char *t = ab_test_slurp(tsv);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "k\t4k\tthp\n10\t"));
+    assert_non_null(strstr(t, "\n1000\t"));
+    free(t);
+    snprintf(tsv, sizeof tsv, "%s/costs-private.tsv", dir);
+    t = ab_test_slurp(tsv);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "touch\t4k\tthp\n0.001\t"));
+    free(t);
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    assert_int_equal(system(args), 0);
+}
+
 /* ---- survivors against a shadow set of live pointers ---- */
 
 #define SHADOW_BITS 20
@@ -677,6 +730,7 @@ int main(void)
         cmocka_unit_test(thp_sample_moves_thp_fault_alloc),
         cmocka_unit_test(settle_reads_coverage_again),
         cmocka_unit_test(machine_says_whether_pmd_mappings_are_aligned),
+        cmocka_unit_test(costs_table_and_plots_come_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
