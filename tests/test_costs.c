@@ -339,7 +339,7 @@ static void prefork_sigbus_is_in_the_sample_and_the_run_goes_on(void **state)
         fprintf(stderr, "SKIP: could not hold the free huge pages\n");
         skip();
     }
-    json_t *doc = run_json("--variants hugetlb --workloads prefork:workers=2,touch=0.05,survivors:k=100 --scale 0.1", 1);
+    json_t *doc = run_json("--variants hugetlb --workloads prefork:workers=2,touch=0.05,survivors:k=100 --scale 0.05", 1);
     munmap(held, hold);
     ab_hugepool_restore(&hp);
     json_t *p = cell_sample(doc, "hugetlb", "prefork:workers=2,touch=0.05");
