@@ -244,8 +244,11 @@ static void libpfm_version(char *buf, size_t len)
 static void source_head(char *buf, size_t len)
 {
     buf[0] = 0;
+    /* The same override `validate` honours for the tree it reads. */
+    const char *dir = getenv("AB_SOURCE_DIR");
+    if (!dir || !*dir || strchr(dir, '\'')) dir = AB_SOURCE_DIR;
     char cmd[PATH_MAX + 64];
-    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short=12 HEAD 2>/dev/null", AB_SOURCE_DIR);
+    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short=12 HEAD 2>/dev/null", dir);
     FILE *p = popen(cmd, "r");
     if (!p)
         return;
