@@ -10,7 +10,7 @@ static json_t *int_or_null(int64_t v)
     return v >= 0 ? json_integer((json_int_t)v) : json_null();
 }
 
-/* Set KEY_median and KEY_max (or just what `which` asks) over x[0..n-1]. */
+/* Set median_key and max_key (either may be NULL) to the median and max of x[0..n-1]; null when n == 0. */
 static void set_summary(json_t *o, const char *median_key, const char *max_key, const double *x, size_t n)
 {
     ab_summary su;
