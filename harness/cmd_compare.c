@@ -23,13 +23,18 @@
 #include "harness/util/report_stats.h"
 #include "harness/report/report_table.h"
 #include "harness/results/results_load.h"
+#include "harness/results/metrics.h"
+#include "harness/results/sample.h"
 
 #define DEFAULT_THRESHOLD_PCT 5.0
 #define DEFAULT_ALPHA 0.05
 #define CONFIDENCE 0.95
 #define MAX_METRICS 64
+#define HELP_WIDTH 92
 /* Relative slack for "equal" deterministic values stored as doubles. */
 #define EXACT_EPSILON 1e-9
+/* The row that reports samples which did not finish ok. */
+#define FAILURES_ROW "samples"
 
 typedef enum { TEST_MWU, TEST_WELCH } test_kind;
 
@@ -72,30 +77,32 @@ static void usage(FILE *f)
             "                          [--alpha A] [--test mwu|welch] [--format text|md] [--verbose]\n"
             "\n"
             "Compare every (variant, workload) cell found in both files, metric by metric.\n"
-            "Noisy metrics (wall_ns, user_ns, sys_ns, rss_peak_kb, rss_end_kb, mem_peak_kb, mem_end_kb,\n"
-            "counters.EVENT) are worse when the change of the mean exceeds the threshold in the worse\n"
-            "direction AND the samples differ significantly: two-sided Mann-Whitney U test (exact without ties for up\n"
-            "to %d samples a side, else normal approximation with tie correction), or Welch's t test\n"
-            "with --test welch.  Deterministic metrics (alloc.FIELD, hugepage_coverage, checksum) are\n"
-            "compared by their median with a tight tolerance: 0 for arena counts (one extra arena is a\n"
-            "regression), 2%% for hugepage_coverage; a checksum change is a correctness failure.\n"
-            "Lower is better for everything except hugepage_coverage (higher is better).\n"
+            "Noisy metrics (times, memory, counters) are worse when the change of the mean exceeds\n"
+            "the threshold in the worse direction AND the samples differ significantly: two-sided\n"
+            "Mann-Whitney U test (exact without ties for up to %d samples a side, else normal\n"
+            "approximation with tie correction), or Welch's t test with --test welch.  Deterministic\n"
+            "metrics (the allocator's own counts, hugepage_coverage, checksum) are compared by their\n"
+            "median with a tight tolerance: 0 for arena counts (one extra arena is a regression), 2%%\n"
+            "for hugepage_coverage; a checksum change is a correctness failure.  `arenabench list\n"
+            "metrics` shows each metric's direction and kind.\n"
             "\n"
             "  --threshold PCT  noisy-metric threshold in %% of the base (default %.0f)\n"
             "  --metrics LIST   comma-separated metrics; NAME=PCT sets that metric's own threshold or\n"
             "                   tolerance (e.g. rss_peak_kb=10,counters.page-faults=5,alloc.arenas_current)\n"
-            "                   default: wall_ns, rss_peak_kb, rss_end_kb, mem_peak_kb, mem_end_kb\n"
-            "                   (RSS + hugetlb pages), every counter in both files,\n"
-            "                   alloc.arenas_highwater, alloc.arenas_current, hugepage_coverage,\n"
-            "                   alloc.hugetlb_fallbacks, checksum\n"
+            "                   default (counters: every event in both files):\n                   ",
+            AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT);
+    ab_metric_print_names(f, AB_LIST_COMPARE, "                   ", HELP_WIDTH);
+    fprintf(f,
+            "\n"
             "  --alpha A        significance level (default %.2f)\n"
             "  --format F       text (default) or md\n"
             "  --verbose        list every comparison, not only the ones that changed\n"
             "\n"
             "exit status: 0 no significant regression beyond the threshold; 1 regression or\n"
-            "correctness failure (each listed); 2 unusable input: missing file, not JSON, unknown\n"
-            "schema_version, missing keys, no cells in common, different scales, bad option.\n",
-            AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT, DEFAULT_ALPHA);
+            "correctness failure (each listed); 2 unusable input: missing file, a directory, not JSON,\n"
+            "unknown schema_version, missing keys, a bad value, no cells in common, no or different\n"
+            "config.scale, bad option.\n",
+            DEFAULT_ALPHA);
 }
 
 static int parse_number(const char *text, const char *what, double lo, double hi, double *out)
@@ -127,7 +134,7 @@ static int add_metric(compare_opts *o, char *tok)
         m->has_tolerance = true;
         m->tolerance = pct / 100;
     }
-    if (strcmp(tok, "checksum") && !ab_metric_name_valid(tok)) {
+    if (!ab_metric_lookup(tok, NULL)) {
         fprintf(stderr, "arenabench compare: unknown metric '%s' (see --help)\n", tok);
         return -1;
     }
@@ -199,34 +206,32 @@ static int parse_args(int argc, char **argv, compare_opts *o)
     return 0;
 }
 
-/* Metrics compared when --metrics is not given. */
-static size_t default_metrics(const ab_results *a, const ab_results *b, char ***owned)
+/* Metrics compared when --metrics is not given: the registry's compare
+ * list, counters for the events both files name. */
+static char **default_metrics(const ab_results *a, const ab_results *b, size_t *n)
 {
-    static const char *const fixed_head[] = {"wall_ns", "rss_peak_kb", "rss_end_kb", "mem_peak_kb", "mem_end_kb"};
-    static const char *const fixed_tail[] = {"alloc.arenas_highwater", "alloc.arenas_current",
-                                             "hugepage_coverage", "alloc.hugetlb_fallbacks", "checksum"};
-    size_t na = 0, nb = 0, n = 0;
+    size_t na = 0, nb = 0, nboth = 0;
     const char **ea = ab_results_events(a, &na), **eb = ab_results_events(b, &nb);
-    size_t cap = sizeof fixed_head / sizeof fixed_head[0] + na + sizeof fixed_tail / sizeof fixed_tail[0];
-    char **list = calloc(cap, sizeof *list);
-    if (list) {
-        for (size_t i = 0; i < sizeof fixed_head / sizeof fixed_head[0]; i++)
-            list[n++] = strdup(fixed_head[i]);
-        for (size_t i = 0; i < na; i++)
-            for (size_t j = 0; j < nb; j++)
-                if (!strcmp(ea[i], eb[j])) {
-                    size_t len = strlen(ea[i]) + sizeof "counters.";
-                    if ((list[n] = malloc(len)))
-                        snprintf(list[n++], len, "counters.%s", ea[i]);
-                    break;
-                }
-        for (size_t i = 0; i < sizeof fixed_tail / sizeof fixed_tail[0]; i++)
-            list[n++] = strdup(fixed_tail[i]);
-    }
+    const char **both = calloc(na + 1, sizeof *both);
+    for (size_t i = 0; both && i < na; i++)
+        for (size_t j = 0; j < nb; j++)
+            if (!strcmp(ea[i], eb[j])) {
+                both[nboth++] = ea[i];
+                break;
+            }
+    char **list = both ? ab_metric_list(AB_LIST_COMPARE, both, nboth, n) : NULL;
+    if (!list)
+        *n = 0;
+    free(both);
     free(ea);
     free(eb);
-    *owned = list;
-    return n;
+    return list;
+}
+
+static bool is_checksum(const char *metric)
+{
+    const ab_metric *m = ab_metric_lookup(metric, NULL);
+    return m && ab_metric_id_of(m) == AB_M_CHECKSUM;
 }
 
 /* Warn (never fail) when the files describe different machines. */
@@ -316,7 +321,7 @@ static void compare_checksum(const ab_results_cell *ca, const ab_results_cell *c
     memset(r, 0, sizeof *r);
     r->workload = ca->workload;
     r->variant = ca->variant;
-    r->metric = "checksum";
+    r->metric = ab_metric_key(AB_M_CHECKSUM);
     r->deterministic = true;
     if (seeds_differ) {
         /* workloads draw their random choices from the seed: other seed, other checksum */
@@ -344,15 +349,15 @@ static void compare_checksum(const ab_results_cell *ca, const ab_results_cell *c
  * one's status and reason. */
 static size_t failed_samples(const ab_results_cell *c, char *reason, size_t len)
 {
-    const json_t *samples = json_object_get(c->json, "samples");
+    const json_t *samples = json_object_get(c->json, AB_KEY_SAMPLES);
     size_t n = 0;
     for (size_t i = 0; i < json_array_size(samples); i++) {
         const json_t *s = json_array_get(samples, i);
         if (ab_sample_ok(s))
             continue;
         if (!n++) {
-            const char *why = json_string_value(json_object_get(s, "reason"));
-            snprintf(reason, len, "%s%s%s", json_string_value(json_object_get(s, "status")), why ? ": " : "",
+            const char *why = ab_sample_json_reason(s);
+            snprintf(reason, len, "%s%s%s", ab_sample_status_name(ab_sample_json_status(s)), why ? ": " : "",
                      why ? why : "");
         }
     }
@@ -370,11 +375,11 @@ static bool compare_failures(const ab_results_cell *ca, const ab_results_cell *c
     memset(r, 0, sizeof *r);
     r->workload = ca->workload;
     r->variant = ca->variant;
-    r->metric = "samples";
+    r->metric = FAILURES_ROW;
     r->deterministic = true;
     r->v = V_WORSE;
     snprintf(r->note, sizeof r->note, "%zu of %zu NEW samples not ok (BASE: %zu) - %s", fb,
-             json_array_size(json_object_get(cb->json, "samples")), fa, reason);
+             json_array_size(json_object_get(cb->json, AB_KEY_SAMPLES)), fa, reason);
     return true;
 }
 
@@ -382,7 +387,7 @@ static void format_row_values(const row *r, char *base, char *cand, char *change
 {
     ab_metric_desc d;
     ab_metric_describe(r->metric, &d);
-    if (!strcmp(r->metric, "checksum") || !strcmp(r->metric, "samples") || r->v == V_NA) {
+    if (is_checksum(r->metric) || !strcmp(r->metric, FAILURES_ROW) || r->v == V_NA) {
         snprintf(base, len, "-");
         snprintf(cand, len, "-");
         snprintf(change, len, "-");
@@ -434,8 +439,8 @@ static void print_rows(const char *title, const row *rows, size_t n, bool (*want
         ab_text_table_set(t, k, 5, change);
         ab_text_table_set(t, k, 6, p);
         ab_text_table_set(t, k, 7, verdict_names[rows[i].v]);
-        if (!rows[i].note[0] && rows[i].v != V_NA && strcmp(rows[i].metric, "checksum") &&
-            strcmp(rows[i].metric, "samples")) {
+        if (!rows[i].note[0] && rows[i].v != V_NA && !is_checksum(rows[i].metric) &&
+            strcmp(rows[i].metric, FAILURES_ROW)) {
             snprintf(limit, sizeof limit, "%s %.3g%%", rows[i].deterministic ? "tolerance" : "threshold",
                      100 * rows[i].limit);
             ab_text_table_set(t, k, 8, limit);
@@ -492,7 +497,15 @@ static void print_summary(const compare_opts *o, const char *const *metrics, siz
 static int run_compare(const compare_opts *o, const ab_results *a, const ab_results *b)
 {
     double sa = ab_results_scale(a), sb = ab_results_scale(b);
-    if (!isnan(sa) && !isnan(sb) && sa != sb) {
+    /* Workload sizes scale with config.scale: without it in both files,
+     * nothing says the two measured the same amount of work. */
+    if (isnan(sa) || isnan(sb)) {
+        fprintf(stderr, "arenabench compare: %s has no numeric config.scale; results whose scale is unknown "
+                        "cannot be compared\n",
+                isnan(sa) ? o->base_file : o->new_file);
+        return AB_EXIT_USAGE;
+    }
+    if (sa != sb) {
         fprintf(stderr, "arenabench compare: different scales: %s has config.scale %g, %s has %g "
                         "(results at different scales are not comparable)\n",
                 o->base_file, sa, o->new_file, sb);
@@ -507,8 +520,8 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
         return AB_EXIT_USAGE;
     }
     warn_machine_differences(a, b);
-    const json_t *seed_a = json_object_get(json_object_get(a->root, "config"), "seed"),
-                 *seed_b = json_object_get(json_object_get(b->root, "config"), "seed");
+    const json_t *seed_a = json_object_get(json_object_get(a->root, AB_KEY_CONFIG), AB_KEY_CONFIG_SEED),
+                 *seed_b = json_object_get(json_object_get(b->root, AB_KEY_CONFIG), AB_KEY_CONFIG_SEED);
     bool seeds_differ = seed_a && seed_b && !json_equal((json_t *)seed_a, (json_t *)seed_b);
     if (seeds_differ)
         fprintf(stderr, "arenabench compare: warning: the files were run with different config.seed; "
@@ -525,7 +538,7 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
     if (nmetrics) {
         memcpy(specs, o->metrics, nmetrics * sizeof *specs);
     } else {
-        nowned = default_metrics(a, b, &owned);
+        owned = default_metrics(a, b, &nowned);
         for (size_t i = 0; i < nowned && nmetrics < MAX_METRICS; i++)
             specs[nmetrics++] = (metric_spec){.name = owned[i]};
     }
@@ -545,7 +558,7 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
             continue;
         nrows += compare_failures(ca, cb, &rows[nrows]);
         for (size_t m = 0; m < nmetrics; m++) {
-            if (!strcmp(specs[m].name, "checksum"))
+            if (is_checksum(specs[m].name))
                 compare_checksum(ca, cb, seeds_differ, &rows[nrows]);
             else if (compare_metric(o, &specs[m], ca, cb, &rows[nrows])) {
                 fprintf(stderr, "arenabench compare: out of memory\n");
@@ -565,8 +578,8 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
     print_summary(o, names, nmetrics, rows, nrows, ncommon);
     print_rows(o->verbose ? "every comparison" : "changes (better or worse)", rows, nrows,
                o->verbose ? want_all : want_changed, o->format);
-    const json_t *corr = json_object_get(b->root, "correctness");
-    const json_t *agree = json_object_get(corr, "checksums_agree");
+    const json_t *corr = json_object_get(b->root, AB_KEY_CORRECTNESS);
+    const json_t *agree = json_object_get(corr, AB_KEY_CHECKSUMS_AGREE);
     size_t nreg = 0;
     for (size_t i = 0; i < nrows; i++)
         nreg += rows[i].v == V_WORSE;
@@ -582,7 +595,7 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
                 continue;
             char base[64], cand[64], change[96], p[32];
             format_row_values(&rows[i], base, cand, change, p, sizeof base);
-            if (!strcmp(rows[i].metric, "checksum") || !strcmp(rows[i].metric, "samples"))
+            if (is_checksum(rows[i].metric) || !strcmp(rows[i].metric, FAILURES_ROW))
                 printf("REGRESSION %s/%s %s: %s\n", rows[i].variant, rows[i].workload, rows[i].metric,
                        rows[i].note);
             else
@@ -595,9 +608,7 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
         printf("no regression beyond the threshold\n");
     }
 out:
-    for (size_t i = 0; i < nowned; i++)
-        free(owned[i]);
-    free(owned);
+    ab_metric_names_free(owned, nowned);
     free(rows);
     return rc;
 }

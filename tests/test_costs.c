@@ -34,6 +34,7 @@
 #include "allocators/pymalloc.h"
 #include "allocators/pymalloc_internal.h"
 #include "allocators/variant.h"
+#include "harness/results/metrics.h"
 #include "harness/system/hugepool.h"
 #include "harness/util/vmstat.h"
 #include "tests/results_schema.h"
@@ -309,13 +310,13 @@ static void prefork_hugetlb_private_far_larger_than_4k(void **state)
     assert_true(num(hf, "private_kb_median") >= 10 * num(sf, "private_kb_median"));
     size_t i;
     json_t *w;
-    json_array_foreach(json_object_get(sf, "per_worker"), i, w) {
+    json_array_foreach(json_object_get(s, "fork_workers"), i, w) {
         assert_string_equal(json_string_value(json_object_get(w, "end")), "ok");
         /* each copy-on-write fault leaves one private dirty 4 KiB page */
         assert_true(num(w, "cow_faults") <= num(w, "minflt"));
         assert_true(num(w, "private_dirty_kb") >= 4 * num(w, "cow_faults"));
     }
-    json_array_foreach(json_object_get(hf, "per_worker"), i, w)
+    json_array_foreach(json_object_get(h, "fork_workers"), i, w)
         assert_true(num(w, "private_hugetlb_kb") >= 2048);
     assert_string_equal(json_string_value(json_object_get(h, "vmstat_status")), AB_VMSTAT_STATUS);
     json_decref(doc);
@@ -350,7 +351,7 @@ static void prefork_sigbus_is_in_the_sample_and_the_run_goes_on(void **state)
     assert_true(num(f, "workers_ok") < 2);
     size_t i, sigbus = 0;
     json_t *w;
-    json_array_foreach(json_object_get(f, "per_worker"), i, w)
+    json_array_foreach(json_object_get(p, "fork_workers"), i, w)
         sigbus += !strcmp(json_string_value(json_object_get(w, "end")), "sigbus");
     assert_true(sigbus >= 1);
     json_t *s = cell_sample(doc, "hugetlb", "survivors:k=100");
@@ -388,12 +389,14 @@ static void settle_reads_coverage_again(void **state)
     (void)state;
     json_t *doc = run_json("--variants thp-1m,4k --workloads bulk_small_alloc --scale 0.05 --settle 0.3", 0);
     json_t *s = cell_sample(doc, "thp-1m", "bulk_small_alloc");
-    double cov = num(s, "hugepage_coverage_settled");
+    double cov;
+    assert_true(ab_sample_value(s, "hugepage_coverage_settled", &cov));
     assert_true(cov >= 0 && cov <= 1);
     json_t *st = json_object_get(s, "settle");
     assert_true(num(st, "seconds") == 0.3);
-    assert_true(num(st, "arena_bytes_mapped") > 0);
-    assert_true(num(cell_sample(doc, "4k", "bulk_small_alloc"), "hugepage_coverage_settled") == 0);
+    assert_true(num(st, "mapped_bytes") > 0);
+    assert_true(ab_sample_value(cell_sample(doc, "4k", "bulk_small_alloc"), "hugepage_coverage_settled", &cov));
+    assert_true(cov == 0);
     json_decref(doc);
 }
 

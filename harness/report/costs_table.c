@@ -2,63 +2,60 @@
 #include <string.h>
 #include "harness/report/costs_table.h"
 #include "harness/report/report_metrics.h"
+#include "harness/results/metrics.h"
+#include "harness/results/schema.h"
 #include "harness/util/report_stats.h"
 
 typedef struct cost_column {
-    const char *metric;
+    ab_metric_id family;  /* fork, survivors or vmstat */
+    const char *member;
     const char *head;
-    const char *family;   /* workload name prefix that measures it; NULL: every cost family */
 } cost_column;
 
 static const cost_column columns[] = {
-    {"fork.fork_ns_median", "fork()", "prefork"},
-    {"fork.cow_faults_median", "COW faults/worker", "prefork"},
-    {"fork.private_kb_median", "private/worker", "prefork"},
-    {"fork.pss_total_kb", "family PSS", "prefork"},
-    {"survivors.arenas_end", "arenas kept", "survivors"},
-    {"survivors.held_kb_end", "memory kept", "survivors"},
-    {"survivors.bloat_end", "bloat end", "survivors"},
-    {"survivors.bloat_peak", "bloat peak", "survivors"},
-    {"vmstat.thp_fault_fallback", "THP fallbacks*", NULL},
-    {"vmstat.thp_split_pmd", "PMD splits*", NULL},
+    {AB_M_FORK, "fork_ns_median", "fork()"},
+    {AB_M_FORK, "cow_faults_median", "COW faults/worker"},
+    {AB_M_FORK, "private_kb_median", "private/worker"},
+    {AB_M_FORK, "pss_total_kb", "family PSS"},
+    {AB_M_SURVIVORS, "arenas_end", "arenas kept"},
+    {AB_M_SURVIVORS, "held_kb_end", "memory kept"},
+    {AB_M_SURVIVORS, "bloat_end", "bloat end"},
+    {AB_M_SURVIVORS, "bloat_peak", "bloat peak"},
+    {AB_M_VMSTAT, "thp_fault_fallback", "THP fallbacks*"},
+    {AB_M_VMSTAT, "thp_split_pmd", "PMD splits*"},
 };
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
 
-static const char *const families[] = {"prefork", "survivors"};
+/* The cost families whose cells get a row: a cell is theirs when one of its
+ * samples carries the family's block. */
+static const ab_metric_id families[] = {AB_M_FORK, AB_M_SURVIVORS};
 
-const char *const *ab_costs_metrics(void)
+static bool cell_has_block(const ab_results_cell *cell, ab_metric_id family)
 {
-    static const char *names[NCOLUMNS + 1];
-    for (size_t i = 0; i < NCOLUMNS; i++) names[i] = columns[i].metric;
-    names[NCOLUMNS] = NULL;
-    return names;
-}
-
-static const char *family_of(const char *workload)
-{
-    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
-        size_t len = strlen(families[i]);
-        if (!strncmp(workload, families[i], len) && (workload[len] == 0 || workload[len] == ':'))
-            return families[i];
-    }
-    return NULL;
+    size_t i;
+    const json_t *s;
+    json_array_foreach(json_object_get(cell->json, AB_KEY_SAMPLES), i, s)
+        if (json_is_object(json_object_get(s, ab_metric_key(family)))) return true;
+    return false;
 }
 
 static void cell_text(const ab_results_cell *cell, const cost_column *col, ab_text_table *t, char *buf, size_t len)
 {
+    char metric[128];
+    ab_metric_member_name(col->family, col->member, metric, sizeof metric);
     ab_metric_values mv;
-    if (ab_cell_metric(cell, col->metric, &mv) != 0) {
+    if (ab_cell_metric(cell, metric, &mv) != 0) {
         snprintf(buf, len, "n/a");
         return;
     }
     if (!mv.n) {
         char why[400];
-        snprintf(why, sizeof why, "%s/%s %s: %s", cell->variant, cell->workload, col->metric,
+        snprintf(why, sizeof why, "%s/%s %s: %s", cell->variant, cell->workload, metric,
                  mv.n_not_ok ? (mv.not_ok_reason ? mv.not_ok_reason : "no sample finished ok") : "not recorded");
         snprintf(buf, len, "n/a [%zu]", ab_text_table_footnote(t, why));
     } else {
         ab_metric_desc d;
-        ab_metric_describe(col->metric, &d);
+        ab_metric_describe(metric, &d);
         ab_format_value(ab_stat_median(mv.v, mv.n) * d.display_scale, d.unit, buf, len);
         if (mv.n_not_ok) {
             char why[400];
@@ -81,18 +78,21 @@ int ab_costs_table_print(const ab_results *r, ab_table_format fmt, FILE *f)
     for (size_t c = 0; c < NCOLUMNS; c++) ab_text_table_header(t, c + 2, columns[c].head);
     size_t rows = 0;
     for (size_t w = 0; w < r->nworkloads; w++) {
-        const char *family = family_of(r->workloads[w]);
-        if (!family) continue;
         for (size_t v = 0; v < r->nvariants; v++) {
             const ab_results_cell *cell = ab_results_find(r, r->variants[v], r->workloads[w]);
             if (!cell) continue;
+            ab_metric_id family = AB_METRIC_COUNT;
+            for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+                if (cell_has_block(cell, families[i])) family = families[i];
+            if (family == AB_METRIC_COUNT) continue;
             size_t row = ab_text_table_add_row(t);
             rows++;
             ab_text_table_set(t, row, 0, r->workloads[w]);
             ab_text_table_set(t, row, 1, r->variants[v]);
             for (size_t c = 0; c < NCOLUMNS; c++) {
                 char text[96] = "-";
-                if (!columns[c].family || !strcmp(columns[c].family, family)) cell_text(cell, &columns[c], t, text, sizeof text);
+                if (columns[c].family == family || columns[c].family == AB_M_VMSTAT)
+                    cell_text(cell, &columns[c], t, text, sizeof text);
                 ab_text_table_set(t, row, c + 2, text);
             }
         }

@@ -15,9 +15,6 @@
 #include "harness/report/report_table.h"
 #include "harness/results/results_load.h"
 
-/* The cost metrics the table shows, NULL-terminated (also plotted). */
-const char *const *ab_costs_metrics(void);
-
 /* Print the table; 0, or -1 when the file has no cost-family cell (a
  * message says so on f for text/md, nothing for csv). */
 int ab_costs_table_print(const ab_results *r, ab_table_format fmt, FILE *f);

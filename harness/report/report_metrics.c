@@ -9,104 +9,61 @@
 #define NS_PER_MS 1e6
 #define KIB_PER_MIB 1024.0
 
-/* hugepage_coverage moves a little when THP cannot find a free 2 MiB frame;
- * two percent of the base coverage absorbs that, losing the huge pages
- * (coverage -> 0) does not hide in it. */
-#define COVERAGE_TOLERANCE 0.02
-
-/* The cost families' blocks (docs/costs.md): figures named *_ns* are
- * times, *_kb* memory; the survivors' arena counts are the model's own and
- * exact; vmstat lines are system-wide kernel counters. */
-static void describe_cost_metric(const char *metric, ab_metric_desc *d)
-{
-    static const struct { const char *metric, *title; } titles[] = {
-        {"fork.fork_ns_median", "fork() time, median per worker"},
-        {"fork.fork_ns_max", "fork() time, slowest worker"},
-        {"fork.cow_faults_median", "copy-on-write faults per worker (median)"},
-        {"fork.cow_faults_total", "copy-on-write faults, all workers"},
-        {"fork.private_kb_median", "private memory per worker (Private_Dirty + Private_Hugetlb), median"},
-        {"fork.private_kb_max", "private memory per worker, largest"},
-        {"fork.pss_total_kb", "PSS of parent + workers (hugetlb counted once)"},
-        {"fork.worker_wall_ns_median", "worker wall time, median"},
-        {"survivors.bloat_end", "bloat at the end (resident arena memory / live block bytes)"},
-        {"survivors.bloat_peak", "bloat at the peak (resident arena memory / live block bytes)"},
-        {"survivors.held_kb_end", "arena memory kept at the end (resident)"},
-        {"survivors.arenas_end", "arenas kept at the end"},
-    };
-    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
-        if (!strcmp(metric, titles[i].metric))
-            snprintf(d->title, sizeof d->title, "%s (%s)", titles[i].title, metric);
-    if (!strncmp(metric, "vmstat.", 7))
-        snprintf(d->title, sizeof d->title, "%s (system-wide /proc/vmstat delta over the measured phase)", metric);
-    if (strstr(metric, "_ns")) {
-        d->unit = "ms";
-        d->display_scale = 1 / NS_PER_MS;
-    } else if (strstr(metric, "_kb")) {
-        d->unit = "MiB";
-        d->display_scale = 1 / KIB_PER_MIB;
-    }
-    d->deterministic = !strncmp(metric, "survivors.arenas_", 17) || !strcmp(metric, "survivors.kept") ||
-                       !strcmp(metric, "survivors.objects");
-}
-
 void ab_metric_describe(const char *metric, ab_metric_desc *d)
 {
     memset(d, 0, sizeof *d);
-    snprintf(d->title, sizeof d->title, "%s", metric);
+    ab_metric_title(metric, d->title, sizeof d->title);
     d->unit = "";
     d->display_scale = 1;
     d->better = AB_LOWER_IS_BETTER;
-    if (!strcmp(metric, "wall_ns") || !strcmp(metric, "user_ns") || !strcmp(metric, "sys_ns")) {
-        snprintf(d->title, sizeof d->title, "%s time (%s)",
-                 metric[0] == 'w' ? "wall" : metric[0] == 'u' ? "user CPU" : "system CPU", metric);
+    const char *member = NULL;
+    const ab_metric *m = ab_metric_lookup(metric, &member);
+    if (!m)
+        return;
+    d->unit = m->unit;
+    d->display_scale = m->display_scale;
+    if (m->member_units && member && strstr(member, "_ns")) {
         d->unit = "ms";
         d->display_scale = 1 / NS_PER_MS;
-    } else if (!strcmp(metric, "rss_peak_kb") || !strcmp(metric, "rss_end_kb")) {
-        snprintf(d->title, sizeof d->title, "%s (%s)",
-                 metric[4] == 'p' ? "peak RSS" : "RSS at the end", metric);
+    } else if (m->member_units && member && strstr(member, "_kb")) {
         d->unit = "MiB";
         d->display_scale = 1 / KIB_PER_MIB;
-    } else if (!strcmp(metric, "mem_peak_kb") || !strcmp(metric, "mem_end_kb")) {
-        /* Same direction and (noisy, statistical) judgement as the RSS
-         * figures they extend, so compare treats them alike. */
-        snprintf(d->title, sizeof d->title, "%s memory (RSS + hugetlb) (%s)",
-                 metric[4] == 'p' ? "peak" : "end", metric);
-        d->unit = "MiB";
-        d->display_scale = 1 / KIB_PER_MIB;
-    } else if (!strcmp(metric, "hugetlb_kb_peak") || !strcmp(metric, "hugetlb_kb_end")) {
-        snprintf(d->title, sizeof d->title, "%s hugetlb pages (%s)",
-                 metric[11] == 'p' ? "peak" : "end", metric);
-        d->unit = "MiB";
-        d->display_scale = 1 / KIB_PER_MIB;
-    } else if (!strcmp(metric, "hugepage_coverage")) {
-        snprintf(d->title, sizeof d->title,
-                 "huge-page coverage (alloc.hugepage_bytes / alloc.arena_bytes_mapped)");
-        d->unit = "%";
-        d->display_scale = 100;
-        d->better = AB_HIGHER_IS_BETTER;
-        d->deterministic = true;
-        d->default_tolerance = COVERAGE_TOLERANCE;
-    } else if (!strcmp(metric, "hugepage_coverage_settled")) {
-        /* Whether khugepaged collapsed anything during --settle: timing,
-         * not the model, decides, so it is judged like a noisy figure. */
-        snprintf(d->title, sizeof d->title, "huge-page coverage after --settle (%s)", metric);
-        d->unit = "%";
-        d->display_scale = 100;
-        d->better = AB_HIGHER_IS_BETTER;
-    } else if (!strncmp(metric, "fork.", 5) || !strncmp(metric, "survivors.", 10) || !strncmp(metric, "vmstat.", 7)) {
-        describe_cost_metric(metric, d);
-    } else if (!strncmp(metric, "counters.", 9)) {
-        snprintf(d->title, sizeof d->title, "%s (event count)", metric);
-    } else if (!strncmp(metric, "alloc.", 6) || !strncmp(metric, "ops.", 4) || !strcmp(metric, "checksum")) {
-        d->deterministic = true;
-        if (!strcmp(metric, "alloc.arenas_highwater"))
-            snprintf(d->title, sizeof d->title, "arenas highwater (%s)", metric);
-        else if (!strcmp(metric, "alloc.arenas_current"))
-            snprintf(d->title, sizeof d->title, "arenas at the end (%s)", metric);
-        if (strstr(metric, "bytes") || !strcmp(metric, "alloc.arena_size") || !strcmp(metric, "alloc.pool_size")) {
-            d->unit = "MiB";
-            d->display_scale = 1 / (KIB_PER_MIB * KIB_PER_MIB);
+    }
+    d->better = m->better;
+    d->deterministic = m->deterministic;
+    d->default_tolerance = m->tolerance;
+}
+
+void ab_metric_print_names(FILE *f, unsigned list, const char *indent, size_t width)
+{
+    size_t col = strlen(indent);
+    bool first = true;
+    for (size_t i = 0; i < AB_METRIC_COUNT; i++) {
+        const ab_metric *m = ab_metric_get((ab_metric_id)i);
+        if (list ? !(m->lists & list) : m->kind == AB_METRIC_IDENTITY)
+            continue;
+        /* Each VALUE row of a family's object is also named by the family
+         * ("alloc.FIELD"): list the family, not every field. */
+        const char *dot = strchr(m->name, '.');
+        if (!list && dot && m->kind == AB_METRIC_VALUE) {
+            char family[64];
+            snprintf(family, sizeof family, "%.*s.x", (int)(dot - m->name), m->name);
+            const ab_metric *fam = ab_metric_lookup(family, NULL);
+            if (fam && fam->kind == AB_METRIC_FAMILY)
+                continue;
         }
+        char name[128];
+        ab_metric_display_name((ab_metric_id)i, name, sizeof name);
+        size_t len = strlen(name) + 2;
+        if (!first && col + len > width) {
+            fprintf(f, ",\n%s", indent);
+            col = strlen(indent);
+        } else if (!first) {
+            fputs(", ", f);
+        }
+        fputs(name, f);
+        col += len;
+        first = false;
     }
 }
 

@@ -19,9 +19,31 @@ static void set_summary(json_t *o, const char *median_key, const char *max_key, 
     if (max_key) json_object_set_new(o, max_key, n ? json_real(su.max) : json_null());
 }
 
+json_t *ab_fork_workers_json(const ab_fork_report *r)
+{
+    json_t *per = json_array();
+    for (int i = 0; i < r->workers; i++) {
+        const ab_worker_result *w = &r->w[i];
+        json_array_append_new(per, json_pack(
+            "{s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+            "end", ab_worker_end_name(w->end),
+            "signal", w->signal ? json_integer(w->signal) : json_null(),
+            "exit_code", w->exit_code >= 0 ? json_integer(w->exit_code) : json_null(),
+            "fork_ns", (json_int_t)w->fork_ns,
+            "worker_wall_ns", int_or_null(w->wall_ns),
+            "cow_faults", int_or_null(w->cow_faults),
+            "minflt", int_or_null(w->minflt),
+            "private_dirty_kb", int_or_null(w->smaps.private_dirty_kb),
+            "private_hugetlb_kb", int_or_null(w->smaps.private_hugetlb_kb),
+            "private_kb", int_or_null(ab_worker_private_kb(w)),
+            "pss_kb", int_or_null(w->smaps.pss_kb)));
+    }
+    return per;
+}
+
 json_t *ab_fork_block_json(const ab_fork_report *r)
 {
-    json_t *o = json_object(), *per = json_array();
+    json_t *o = json_object();
     double fork_ns[AB_FORK_MAX_WORKERS], cow[AB_FORK_MAX_WORKERS], priv[AB_FORK_MAX_WORKERS],
         wall[AB_FORK_MAX_WORKERS];
     size_t nf = 0, nc = 0, np = 0, nw = 0;
@@ -30,19 +52,6 @@ json_t *ab_fork_block_json(const ab_fork_report *r)
     for (int i = 0; i < r->workers; i++) {
         const ab_worker_result *w = &r->w[i];
         long private_kb = ab_worker_private_kb(w);
-        json_array_append_new(per, json_pack(
-            "{s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-            "end", ab_worker_end_name(w->end),
-            "signal", w->signal ? json_integer(w->signal) : json_null(),
-            "exit_code", w->exit_code >= 0 ? json_integer(w->exit_code) : json_null(),
-            "fork_ns", (json_int_t)w->fork_ns,
-            "wall_ns", int_or_null(w->wall_ns),
-            "cow_faults", int_or_null(w->cow_faults),
-            "minflt", int_or_null(w->minflt),
-            "private_dirty_kb", int_or_null(w->smaps.private_dirty_kb),
-            "private_hugetlb_kb", int_or_null(w->smaps.private_hugetlb_kb),
-            "private_kb", int_or_null(private_kb),
-            "pss_kb", int_or_null(w->smaps.pss_kb)));
         ok += w->end == AB_WORKER_OK;
         if (w->end != AB_WORKER_NOT_STARTED) fork_ns[nf++] = (double)w->fork_ns;
         if (w->cow_faults >= 0) {
@@ -58,11 +67,9 @@ json_t *ab_fork_block_json(const ab_fork_report *r)
     set_summary(o, "cow_faults_median", NULL, cow, nc);
     json_object_set_new(o, "cow_faults_total", nc ? json_integer((json_int_t)cow_total) : json_null());
     set_summary(o, "private_kb_median", "private_kb_max", priv, np);
-    long pss = ab_fork_family_pss_kb(r);
-    json_object_set_new(o, "pss_total_kb", int_or_null(pss));
+    json_object_set_new(o, "pss_total_kb", int_or_null(ab_fork_family_pss_kb(r)));
     json_object_set_new(o, "parent_pss_kb", int_or_null(r->parent.pss_kb));
     set_summary(o, "worker_wall_ns_median", "worker_wall_ns_max", wall, nw);
-    json_object_set_new(o, "per_worker", per);
     return o;
 }
 
@@ -78,8 +85,9 @@ static json_t *ratio_or_null(double v)
 
 json_t *ab_survivors_block_json(const ab_survivors_report *r)
 {
-    return json_pack("{s:I, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                     "k", (json_int_t)r->k, "layout", ab_survivors_layout_name(r->layout),
+    /* Numbers only (a registry family); the layout is in the workload spec. */
+    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "k", (json_int_t)r->k,
                      "objects", (json_int_t)r->objects, "kept", (json_int_t)r->kept,
                      "arenas_peak", int_or_null(r->peak.arenas_current),
                      "arenas_end", int_or_null(r->end.arenas_current),

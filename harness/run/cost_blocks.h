@@ -2,8 +2,8 @@
  * cost_blocks.h -- the sample's "fork" and "survivors" blocks (README /
  * docs/costs.md) from what the cost workload families measured.
  *
- * fork: one object per worker ("per_worker") and the cell-level figures the
- * reports use, each over the workers that reported: fork() time median and
+ * fork: the cell-level figures the reports use, each over the workers that
+ * reported (one record per worker is written beside it, fork_workers): fork() time median and
  * max, copy-on-write faults (median per worker and total), private memory
  * per worker (Private_Dirty + Private_Hugetlb) median and max, the family's
  * PSS with hugetlb pages counted once, worker wall time median and max.
@@ -19,6 +19,9 @@
 #include "workloads/survivors.h"
 
 json_t *ab_fork_block_json(const ab_fork_report *r);
+/* One record per worker (the sample's "fork_workers"): how it ended, its
+ * fork time, wall time, COW faults, wait4 minflt, private memory, PSS. */
+json_t *ab_fork_workers_json(const ab_fork_report *r);
 json_t *ab_survivors_block_json(const ab_survivors_report *r);
 
 #endif
