@@ -219,7 +219,8 @@ static char **default_metrics(const ab_results *a, const ab_results *b, size_t *
                 both[nboth++] = ea[i];
                 break;
             }
-    char **list = both ? ab_metric_list(AB_LIST_COMPARE, both, nboth, n) : NULL;
+    unsigned sim = ab_metric_simulated_lists(ab_results_tlb_model(a), ab_results_tlb_model(b));
+    char **list = both ? ab_metric_list(AB_LIST_COMPARE | sim, both, nboth, n) : NULL;
     if (!list)
         *n = 0;
     free(both);

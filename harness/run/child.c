@@ -25,6 +25,8 @@
 #include "harness/results/metrics.h"
 #include "harness/results/sample.h"
 #include "harness/util/vmstat.h"
+#include "harness/results/sim_json.h"
+#include "tlbsim/capture.h"
 
 typedef struct phase_state {
     ab_counter_set *counters;
@@ -50,6 +52,11 @@ typedef struct phase_state {
     bool settled;
     ab_alloc_stats settled_stats;
     int64_t settle_collapse_alloc;   /* thp_collapse_alloc over the wait, -1 unknown */
+    /* --tlb-model: the simulator runs exactly while a phase is open; its
+     * figures add up over the phases. */
+    const ab_tlb_model *tlb_model;
+    ab_tlbsim_result sim;
+    bool sim_failed;             /* a simulator could not be attached */
 } phase_state;
 
 static int64_t ts_ns(const struct timespec *t)
@@ -152,12 +159,15 @@ static void phase_begin(void *hook)
     getrusage(RUSAGE_SELF, &ps->ru_begin);
     clock_gettime(CLOCK_MONOTONIC, &ps->t_begin);
     if (ps->counters) ab_counters_enable(ps->counters);
+    if (ps->tlb_model && ab_tlbsim_begin(ps->tlb_model) != 0) ps->sim_failed = true;
 }
 
 static void phase_end(void *hook)
 {
     phase_state *ps = hook;
     if (!ps->open) return;
+    ab_tlbsim_result sim;
+    if (ps->tlb_model && ab_tlbsim_end(&sim) == 0) ab_tlbsim_result_add(&ps->sim, &sim);
     if (ps->counters) ab_counters_disable(ps->counters);
     struct timespec t_end;
     clock_gettime(CLOCK_MONOTONIC, &t_end);
@@ -321,6 +331,7 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     ab_survivors_report survivors_report;
     memset(&fork_report, 0, sizeof fork_report);
     memset(&survivors_report, 0, sizeof survivors_report);
+    ps.tlb_model = plan->tlb_model;
 
     ab_wl_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -374,7 +385,16 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     sample.counters = ps.counters && cv ? cv : NULL;
     sample.n_counters = sample.counters ? ab_counters_read(ps.counters, cv, plan->n_events) : 0;
     sample.timeline = have_timeline ? ab_timeline_json(&timeline) : NULL;
+    sample.has_sim = plan->tlb_model && measured && !ps.sim_failed;
+    if (sample.has_sim) ab_sim_fill(&sample.sim, &ps.sim);
     json_t *out = ab_sample_json(&sample, plan->events, plan->n_events);
     add_cost_blocks(out, &ps, measured, &fork_report, &survivors_report);
+    if (sample.has_sim) {
+        /* The pymalloc model's own accesses are hooked; a reference
+         * allocator's (glibc, libpython) are not. */
+        ab_sim_coverage cov = pv->variant.kind == AB_VARIANT_PYMALLOC ? AB_SIM_WORKLOAD_AND_ALLOCATOR
+                                                                      : AB_SIM_WORKLOAD_ONLY;
+        ab_sim_add_context(out, plan->tlb_model, &ps.sim, cov);
+    }
     send_and_exit(out, out_fd);
 }

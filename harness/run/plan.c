@@ -9,6 +9,7 @@
 #include <string.h>
 #include "harness/run/plan.h"
 #include "harness/counters/counters.h"
+#include "tlbsim/model.h"
 
 /* ---- strict numbers --------------------------------------------------- */
 
@@ -388,6 +389,10 @@ static const char run_help[] =
     "  --no-timeline     do not record the memory timeline\n"
     "  --settle SEC      after the measured phase wait SEC seconds, then read huge-page\n"
     "                    coverage again (hugepage_coverage_settled: did khugepaged collapse?)\n"
+    "  --tlb-model M     feed the workload's and the allocator's data accesses to a\n"
+    "                    TLB simulator (M: golden-cove, ice-lake, zen2 or a model\n"
+    "                    file); each sample gets a \"sim\" block (status simulated);\n"
+    "                    runs the instrumented build, build/arenabench-tlbsim\n"
     "  --quiet           no progress and no summary lines\n"
     "\n"
     "exit status: 0 all samples ok; 1 a sample failed or checksums disagree\n"
@@ -412,8 +417,27 @@ static const char exec_help[] =
 enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
-    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_SETTLE,
+    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_SETTLE, OPT_TLB_MODEL,
 };
+
+/* --tlb-model: load and validate now, so a bad model stops the run before
+ * anything is measured. */
+static int set_tlb_model(ab_plan *p, const char *arg)
+{
+    char path[4096], err[1024];
+    ab_tlb_model_path(arg, path, sizeof path);
+    ab_tlb_model *m = calloc(1, sizeof *m);
+    if (!m) return usage_error("run", "--tlb-model: out of memory%s", "");
+    if (ab_tlb_model_load(path, m, err, sizeof err) != 0) {
+        free(m);
+        return usage_error("run", "--tlb-model %s", err);
+    }
+    free(p->tlb_model);
+    free(p->tlb_model_path);
+    p->tlb_model = m;
+    p->tlb_model_path = dupstr(path);
+    return 0;
+}
 
 static void plan_defaults(ab_plan *p, ab_plan_mode mode)
 {
@@ -492,6 +516,7 @@ static int finish_common(ab_plan *p, bool events_given)
     if (!p->out) p->out = dupstr(AB_DEFAULT_OUT);
     if (p->timeout_s < 0) {
         double t = AB_TIMEOUT_PER_SCALE_S * (p->mode == AB_MODE_EXEC ? 1.0 : p->scale);
+        if (p->tlb_model) t *= AB_TLBSIM_TIMEOUT_FACTOR;
         p->timeout_s = (t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t) + p->settle_s;
     }
     build_schedule(p);
@@ -517,6 +542,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"no-timeline", no_argument, NULL, OPT_NO_TIMELINE},
         {"settle", required_argument, NULL, OPT_SETTLE},
+        {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -542,6 +568,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
                 rc = usage_error("run", "%s", what);
             }
             break;
+        case OPT_TLB_MODEL: rc = set_tlb_model(p, optarg); break;
         case OPT_HELP: case 'h': fputs(run_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': return unknown_option("run", argc, argv);
         default: rc = common_option(p, "run", opt, optarg, &events_given); break;
@@ -632,6 +659,7 @@ int ab_plan_parse_exec(int argc, char **argv, ab_plan *p)
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"show-output", no_argument, NULL, OPT_SHOW_OUTPUT},
+        {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -655,6 +683,12 @@ int ab_plan_parse_exec(int argc, char **argv, ab_plan *p)
             label = optarg;
             break;
         case OPT_SHOW_OUTPUT: p->show_output = true; break;
+        case OPT_TLB_MODEL:
+            /* The accesses of an exec'ed program are not instrumented
+             * (docs/tlb-model.md says what would be needed). */
+            rc = usage_error("exec", "--tlb-model is not supported for exec: an external "
+                             "command's memory accesses are not instrumented; use run%s", "");
+            break;
         case OPT_HELP: case 'h': free(envs); fputs(exec_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': free(envs); return unknown_option("exec", argc, argv);
         default: rc = common_option(p, "exec", opt, optarg, &events_given); break;
@@ -687,6 +721,8 @@ void ab_plan_free(ab_plan *p)
     free(p->workloads);
     free_events(p);
     free(p->out);
+    free(p->tlb_model);
+    free(p->tlb_model_path);
     free(p->schedule);
     memset(p, 0, sizeof *p);
 }
