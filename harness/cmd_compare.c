@@ -53,6 +53,7 @@ typedef struct compare_opts {
     ab_table_format format;
     test_kind test;
     bool verbose;
+    bool by_machine;
 } compare_opts;
 
 typedef enum { V_SAME, V_BETTER, V_WORSE, V_NA } verdict;
@@ -75,6 +76,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: arenabench compare BASE.json NEW.json [--threshold PCT] [--metrics M[=PCT],...]\n"
             "                          [--alpha A] [--test mwu|welch] [--format text|md] [--verbose]\n"
+            "                          [--by machine]\n"
             "\n"
             "Compare every (variant, workload) cell found in both files, metric by metric.\n"
             "Noisy metrics (times, memory, counters) are worse when the change of the mean exceeds\n"
@@ -97,6 +99,8 @@ static void usage(FILE *f)
             "  --alpha A        significance level (default %.2f)\n"
             "  --format F       text (default) or md\n"
             "  --verbose        list every comparison, not only the ones that changed\n"
+            "  --by machine     match cells by variant, workload and machine (VARIANT@MACHINE):\n"
+            "                   needed for fleet files; a machine only one file has is not compared\n"
             "\n"
             "exit status: 0 no significant regression beyond the threshold; 1 regression or\n"
             "correctness failure (each listed); 2 unusable input: missing file, a directory, not JSON,\n"
@@ -150,7 +154,7 @@ static int parse_args(int argc, char **argv, compare_opts *o)
         {"metric", required_argument, 0, 'm'},    {"alpha", required_argument, 0, 'a'},
         {"format", required_argument, 0, 'f'},    {"test", required_argument, 0, 'T'},
         {"verbose", no_argument, 0, 'v'},         {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"by", required_argument, 0, 'y'},        {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->threshold = DEFAULT_THRESHOLD_PCT / 100;
@@ -192,6 +196,13 @@ static int parse_args(int argc, char **argv, compare_opts *o)
             }
             break;
         case 'v': o->verbose = true; break;
+        case 'y':
+            if (strcmp(optarg, "machine")) {
+                fprintf(stderr, "arenabench compare: --by takes 'machine', not '%s'\n", optarg);
+                return -1;
+            }
+            o->by_machine = true;
+            break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
@@ -621,12 +632,13 @@ int cmd_compare(int argc, char **argv)
     if (pa)
         return pa > 0 ? AB_EXIT_OK : AB_EXIT_USAGE;
     char err[600];
-    ab_results *a = ab_results_load(o.base_file, err, sizeof err);
+    ab_results_load_opts lo = {.by_machine = o.by_machine};
+    ab_results *a = ab_results_load_with(o.base_file, &lo, err, sizeof err);
     if (!a) {
         fprintf(stderr, "arenabench compare: BASE %s\n", err);
         return AB_EXIT_USAGE;
     }
-    ab_results *b = ab_results_load(o.new_file, err, sizeof err);
+    ab_results *b = ab_results_load_with(o.new_file, &lo, err, sizeof err);
     if (!b) {
         fprintf(stderr, "arenabench compare: NEW %s\n", err);
         ab_results_free(a);

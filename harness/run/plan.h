@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include "allocators/variant.h"
 #include "tlbsim/tlb.h"
+#include "harness/run/shard.h"
 #include "workloads/workload.h"
 
 typedef enum { AB_MODE_WORKLOADS, AB_MODE_EXEC } ab_plan_mode;
@@ -76,6 +77,11 @@ typedef struct ab_plan {
      * samples that re-execute it (run/fresh_sample.h). */
     int argc;
     char **argv;
+    ab_shard shard;          /* count 0: the whole plan */
+    /* Sharded: every workload spec of the whole plan, in plan order (the
+     * workloads above are this shard's part of them). */
+    char **plan_workloads;
+    size_t n_plan_workloads;
     ab_slot *schedule;
     size_t n_slots;
 } ab_plan;
@@ -88,6 +94,9 @@ typedef struct ab_plan {
 /* --settle's upper bound: khugepaged's default scan interval is 10 s, and
  * a handful of scans is all a sample can wait for. */
 #define AB_SETTLE_MAX_S 600.0
+/* That rule for a workload run at `scale` (also the limit of `validate`'s
+ * children, which run the same workloads). */
+double ab_plan_default_timeout_s(double scale);
 /* --tlb-model samples run instrumented code: up to 22x the wall time was
  * measured (docs/tlb-model.md), so the default limit grows by this much. */
 #define AB_TLBSIM_TIMEOUT_FACTOR 25.0
