@@ -20,5 +20,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_microbench(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_hugepages(int argc, char **argv);
 
 #endif
