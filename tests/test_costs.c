@@ -144,7 +144,7 @@ static bool have_free_huge_pages(long n, ab_hugepool *hp)
     ab_hugepool_read(&total, &nfree);
     if (nfree >= n) return true;
     char msg[512];
-    if (geteuid() != 0 || ab_hugepool_reserve(hp, n, msg, sizeof msg) != 0) {
+    if (geteuid() != 0 || ab_hugepool_reserve(hp, n, false, msg, sizeof msg) != 0) {
         fprintf(stderr, "SKIP: %ld huge pages needed, %ld free and cannot reserve (%s)\n", n, nfree,
                 geteuid() ? "not root" : msg);
         return false;
