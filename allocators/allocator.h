@@ -57,6 +57,7 @@ typedef struct ab_alloc_stats {
     int64_t hugetlb_skipped;     /* MAP_HUGETLB not tried: huge page size does not divide arena */
     int64_t arena_bytes_mapped;  /* bytes currently mapped for arenas */
     int64_t hugepage_bytes;      /* of those, bytes backed by huge pages (smaps) */
+    int64_t arena_bytes_resident; /* of those, bytes resident in memory (mincore) */
 } ab_alloc_stats;
 
 void ab_alloc_stats_init_unknown(ab_alloc_stats *st);

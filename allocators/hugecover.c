@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "allocators/hugecover.h"
 
 static int cmp_range(const void *a, const void *b)
@@ -58,5 +60,33 @@ int64_t ab_hugecover_bytes(ab_addr_range *ranges, size_t n)
     }
     total += capped(vma_huge, vma_overlap);
     fclose(f);
+    return total;
+}
+
+int64_t ab_resident_bytes(const ab_addr_range *ranges, size_t n)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) return -1;
+    size_t cap = 0;
+    unsigned char *vec = NULL;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t pages = (ranges[i].size + (size_t)page - 1) / (size_t)page;
+        if (pages > cap) {
+            unsigned char *v = realloc(vec, pages);
+            if (!v) {
+                free(vec);
+                return -1;
+            }
+            vec = v;
+            cap = pages;
+        }
+        if (mincore((void *)ranges[i].start, ranges[i].size, vec) != 0) {
+            free(vec);
+            return -1;
+        }
+        for (size_t p = 0; p < pages; p++) total += (vec[p] & 1) ? page : 0;
+    }
+    free(vec);
     return total;
 }

@@ -24,13 +24,26 @@ int ab_pages_sys_munmap(ab_pages *pg, void *p, size_t size)
     return munmap(p, size);
 }
 
+void ab_pages_advise_huge(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+    /* Only a hint: failure (e.g. THP compiled out) leaves 4 KiB pages, which
+     * the hugepage_bytes statistic then reports honestly. */
+    (void)madvise(p, size, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
 void ab_pages_init(ab_pages *pg, ab_pages_kind kind)
 {
     memset(pg, 0, sizeof *pg);
     pg->kind = kind;
     switch (kind) {
     case AB_PAGES_4K: ab_pages_4k_init(pg); break;
-    case AB_PAGES_HUGETLB: ab_pages_hugetlb_init(pg); break;
+    case AB_PAGES_HUGETLB: ab_pages_hugetlb_init(pg, false); break;
+    case AB_PAGES_HUGETLB_THP: ab_pages_hugetlb_init(pg, true); break;
     case AB_PAGES_THP: ab_pages_thp_init(pg, true); break;
     case AB_PAGES_THP_UNALIGNED: ab_pages_thp_init(pg, false); break;
     }

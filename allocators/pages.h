@@ -9,6 +9,8 @@
  *                  mmap fail instead of a later SIGBUS.
  *   thp            mapping aligned to the THP size (over-map and trim), then
  *                  MADV_HUGEPAGE before the first touch
+ *   hugetlb-thp    hugetlb whose fallback mapping gets MADV_HUGEPAGE
+ *                  (CPython main: gh-144331 + gh-144353)
  *   thp-unaligned  plain mmap + MADV_HUGEPAGE (CPython main since gh-144353)
  *
  * Counters count system calls as made: mmap_calls includes failed MAP_HUGETLB
@@ -44,12 +46,16 @@ void ab_pages_init(ab_pages *pg, ab_pages_kind kind);
 
 /* Backend initialisers (pages_4k.c, pages_hugetlb.c, pages_thp.c). */
 void ab_pages_4k_init(ab_pages *pg);
-void ab_pages_hugetlb_init(ab_pages *pg);
+/* advise_fallback: the plain fallback mapping gets MADV_HUGEPAGE, as
+ * CPython main advises every arena since gh-144353 (pages=hugetlb-thp). */
+void ab_pages_hugetlb_init(ab_pages *pg, bool advise_fallback);
 void ab_pages_thp_init(ab_pages *pg, bool aligned);
 
 /* Counted system calls shared by the backends (pages.c). */
 void *ab_pages_sys_mmap(ab_pages *pg, size_t size, int extra_flags);
 int ab_pages_sys_munmap(ab_pages *pg, void *p, size_t size);
+/* madvise(MADV_HUGEPAGE), a hint whose failure is ignored. */
+void ab_pages_advise_huge(void *p, size_t size);
 
 /* Machine facts, read fresh on every call (pages_facts.c). */
 size_t ab_pages_hugetlb_size(void);          /* Hugepagesize in bytes, 0 if unknown */
@@ -58,5 +64,10 @@ size_t ab_pages_thp_size(void);              /* THP PMD size (2 MiB default) */
 /* The bracketed word of /sys/kernel/mm/transparent_hugepage/enabled
  * ("always", "madvise", "never"), or "unavailable". */
 void ab_pages_thp_mode(char *buf, size_t len);
+/* Whether a plain anonymous mmap of the THP (PMD) size comes back aligned to
+ * it (Linux >= 6.7 aligns such mappings; older kernels do not), so
+ * MADV_HUGEPAGE on a 2 MiB plain mapping can get a huge page without
+ * over-mapping: 1, 0, or -1 when mmap fails. */
+int ab_pages_anon_pmd_aligned(void);
 
 #endif

@@ -2,8 +2,10 @@
  * pages_facts.c -- the machine facts the page backends need (huge page
  * size, free pool pages, THP size and mode), read fresh on every call.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "allocators/meminfo.h"
 #include "allocators/pages.h"
 
@@ -45,4 +47,23 @@ void ab_pages_thp_mode(char *buf, size_t len)
             snprintf(buf, len, "%.*s", (int)(close - open - 1), open + 1);
     }
     fclose(f);
+}
+
+/* Mappings probed: one could be PMD-aligned by chance (1 in 512 with 4 KiB
+ * granularity); several in a row are not. */
+#define PMD_ALIGN_PROBES 4
+
+int ab_pages_anon_pmd_aligned(void)
+{
+    size_t pmd = ab_pages_thp_size();
+    void *maps[PMD_ALIGN_PROBES];
+    int n = 0, aligned = 1;
+    for (; n < PMD_ALIGN_PROBES; n++) {
+        maps[n] = mmap(NULL, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (maps[n] == MAP_FAILED) break;
+        if ((uintptr_t)maps[n] % pmd) aligned = 0;
+    }
+    int result = n == PMD_ALIGN_PROBES ? aligned : -1;
+    while (n-- > 0) munmap(maps[n], pmd);
+    return result;
 }

@@ -15,22 +15,10 @@
 #include <unistd.h>
 #include "allocators/pages.h"
 
-static void advise_huge(void *p, size_t size)
-{
-#ifdef MADV_HUGEPAGE
-    /* Only a hint: failure (e.g. THP compiled out) leaves 4 KiB pages, which
-     * the hugepage_bytes statistic then reports honestly. */
-    (void)madvise(p, size, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)size;
-#endif
-}
-
 static void *map_thp_unaligned(ab_pages *pg, size_t size)
 {
     void *p = ab_pages_sys_mmap(pg, size, 0);
-    if (p) advise_huge(p, size);
+    if (p) ab_pages_advise_huge(p, size);
     return p;
 }
 
@@ -47,7 +35,7 @@ static void *map_thp_aligned(ab_pages *pg, size_t size)
     /* Trimming cannot fail for page-aligned pieces of our own mapping. */
     if (head) (void)ab_pages_sys_munmap(pg, raw, head);
     if (tail) (void)ab_pages_sys_munmap(pg, (void *)(start + size), tail);
-    advise_huge((void *)start, size);
+    ab_pages_advise_huge((void *)start, size);
     return (void *)start;
 }
 

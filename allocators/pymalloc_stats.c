@@ -163,6 +163,8 @@ void ab_pymalloc_stats(ab_pymalloc *pm, ab_alloc_stats *out)
     }
     int64_t huge = ab_hugecover_bytes(ranges, k);
     out->hugepage_bytes = huge < 0 ? AB_STAT_UNKNOWN : huge;
+    int64_t resident = ab_resident_bytes(ranges, k);
+    out->arena_bytes_resident = resident < 0 ? AB_STAT_UNKNOWN : resident;
     free(ranges);
 }
 

@@ -3,7 +3,7 @@
  *
  * Spec grammar (see variant.h):
  *   PRESET | "pymalloc" [":" KEY "=" VALUE ("," KEY "=" VALUE)*] | REFERENCE
- * Keys: pages (4k, hugetlb, thp, thp-unaligned), arena (256K, 1M, 2M), pool
+ * Keys: pages (4k, hugetlb, hugetlb-thp, thp, thp-unaligned), arena (256K, 1M, 2M), pool
  * (4K, 16K), reclaim (never, mostfull, cpython).  Size suffixes are case-
  * insensitive.  Omitted keys take the 4k preset's value; a key given twice,
  * an unknown key or value, or an invalid combination is rejected.
@@ -35,6 +35,10 @@ static const preset presets[] = {
      {AB_PAGES_THP, 2 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON}},
     {"thp-1m", "CPython main since gh-144353: 1 MiB arenas, plain mmap + MADV_HUGEPAGE",
      {AB_PAGES_THP_UNALIGNED, 1 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON}},
+    {"hugetlb-main", "CPython main --with-pymalloc-hugepages: 2 MiB MAP_HUGETLB arenas, fallback plain mmap + MADV_HUGEPAGE (gh-144353)",
+     {AB_PAGES_HUGETLB_THP, 2 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON}},
+    {"hugepages-nopool", "CPython main --with-pymalloc-hugepages with no reserved huge pages: every arena a 2 MiB plain mmap + MADV_HUGEPAGE",
+     {AB_PAGES_THP_UNALIGNED, 2 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON}},
     {"noreclaim", "4k geometry, arenas never returned to the OS (Python <= 2.4)",
      {AB_PAGES_4K, 1 * MIB, 16 * KIB, AB_RECLAIM_NEVER}},
     {"mostfull", "4k geometry, unmap an arena the moment it empties (Python 2.5, Evan Jones)",
@@ -71,7 +75,7 @@ typedef struct named_value {
 } named_value;
 
 static const named_value pages_names[] = {
-    {"4k", AB_PAGES_4K}, {"hugetlb", AB_PAGES_HUGETLB},
+    {"4k", AB_PAGES_4K}, {"hugetlb", AB_PAGES_HUGETLB}, {"hugetlb-thp", AB_PAGES_HUGETLB_THP},
     {"thp", AB_PAGES_THP}, {"thp-unaligned", AB_PAGES_THP_UNALIGNED}, {NULL, 0},
 };
 static const named_value reclaim_names[] = {
@@ -236,7 +240,7 @@ bool ab_variant_available(const ab_variant *v, char *why, size_t whylen)
     /* Every model variant runs anywhere mmap works; the notes say when it
      * will not get the huge pages it asks for (it still runs, falling back,
      * and its hugepage_bytes statistic shows what it got). */
-    if (v->cfg.pages == AB_PAGES_HUGETLB) {
+    if (v->cfg.pages == AB_PAGES_HUGETLB || v->cfg.pages == AB_PAGES_HUGETLB_THP) {
         size_t hp = ab_pages_hugetlb_size();
         long nfree = ab_pages_hugetlb_free();
         if (hp == 0)

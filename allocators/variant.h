@@ -4,7 +4,7 @@
  * A variant spec is one of
  *   - a preset name: 4k, hugetlb, thp, thp-1m, noreclaim, mostfull;
  *   - an explicit pymalloc model: "pymalloc:pages=P,arena=A,pool=S,reclaim=R"
- *     with P in {4k, hugetlb, thp, thp-unaligned}, A in {256K, 1M, 2M},
+ *     with P in {4k, hugetlb, hugetlb-thp, thp, thp-unaligned}, A in {256K, 1M, 2M},
  *     S in {4K, 16K}, R in {never, mostfull, cpython}; omitted keys take the
  *     4k preset's value;
  *   - a reference allocator: glibc, jemalloc, mimalloc, tcmalloc, cpython.
@@ -24,6 +24,7 @@ typedef enum {
     AB_PAGES_HUGETLB,       /* MAP_HUGETLB, falls back to plain mmap */
     AB_PAGES_THP,           /* huge-page-aligned mapping + MADV_HUGEPAGE before first touch */
     AB_PAGES_THP_UNALIGNED, /* plain mmap + MADV_HUGEPAGE (CPython main since gh-144353) */
+    AB_PAGES_HUGETLB_THP,   /* MAP_HUGETLB, falls back to plain mmap + MADV_HUGEPAGE (CPython main) */
 } ab_pages_kind;
 
 typedef enum {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh ARENABENCH -- what `make bench` does after building: run the
 # default matrix, write results/out/latest.json, print the comparison tables
-# (also written under results/out/), render the plots under plots/out/.
+# and the costs table (also written under results/out/, table-costs.md),
+# render the plots under plots/out/ (costs-private, costs-bloat among them).
 #
 # As root, huge pages are reserved for the run (so the hugetlb preset gets
 # real 2 MiB pages instead of its counted fallback) and the pool is put back
@@ -14,7 +15,8 @@ out=results/out/latest.json
 mkdir -p results/out plots/out
 
 # The largest default workload (arena_pressure: 2M bytearray(256), ~700 MB of
-# blocks) needs ~350 2 MiB arenas; 512 pages (1 GiB) covers the matrix.
+# blocks) needs ~350 2 MiB arenas; 512 pages (1 GiB) covers the matrix,
+# including prefork's copy-on-write: ~9 arenas x (1 + 4 workers) pages.
 DEFAULT_BENCH_HUGEPAGES=512
 run_args=(--out "$out")
 hugepages=${AB_HUGEPAGES:-$DEFAULT_BENCH_HUGEPAGES}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "allocators/variant.h"
+#include "harness/util/vmstat.h"
 #include "harness/commands.h"
 #include "harness/counters/counters.h"
 #include "harness/results/metrics.h"
@@ -205,6 +206,38 @@ static void print_events(json_t *arr)
     }
 }
 
+/* The /proc/vmstat lines every sample records as vmstat.NAME deltas. */
+static json_t *list_vmstat(void)
+{
+    ab_vmstat v;
+    json_t *names = json_array();
+    if (ab_vmstat_read(&v) == 0)
+        for (size_t i = 0; i < v.n; i++) json_array_append_new(names, json_string(v.name[i]));
+    return names;
+}
+
+static void print_vmstat(json_t *names)
+{
+    printf("\nvmstat lines (sample block \"vmstat\", metrics vmstat.NAME; %s deltas over the measured phase):\n",
+           AB_VMSTAT_STATUS);
+    if (!json_array_size(names)) {
+        printf("  none: %s is unreadable here\n", AB_VMSTAT_PATH);
+        return;
+    }
+    size_t i, col = 0;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        const char *s = json_string_value(n);
+        printf("%s%s", col ? " " : "  ", s);
+        col += strlen(s) + 1;
+        if (col > 90) {
+            printf("\n");
+            col = 0;
+        }
+    }
+    if (col) printf("\n");
+}
+
 static void print_metrics(json_t *arr)
 {
     int w = (int)widest_name(arr);
@@ -260,8 +293,10 @@ int cmd_list(int argc, char **argv)
         json_object_set_new(root, "variants", list_variants());
     if (what & SHOW_WORKLOADS)
         json_object_set_new(root, "workloads", list_workloads());
-    if (what & SHOW_EVENTS)
+    if (what & SHOW_EVENTS) {
         json_object_set_new(root, "events", list_events());
+        json_object_set_new(root, "vmstat_lines", list_vmstat());
+    }
     if (what & SHOW_METRICS)
         json_object_set_new(root, "metrics", list_metrics());
 
@@ -282,6 +317,7 @@ int cmd_list(int argc, char **argv)
         if (what & SHOW_EVENTS) {
             printf(first ? "" : "\n");
             print_events(json_object_get(root, "events"));
+            print_vmstat(json_object_get(root, "vmstat_lines"));
             first = false;
         }
         if (what & SHOW_METRICS) {

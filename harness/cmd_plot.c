@@ -19,7 +19,9 @@
 #include "harness/report/report_metrics.h"
 #include "harness/util/forkcollect.h"
 #include "harness/util/report_stats.h"
+#include "harness/results/metrics.h"
 #include "harness/results/results_load.h"
+#include "workloads/families.h"
 #include "harness/results/metrics.h"
 
 #define PLOT_CONFIDENCE 0.95
@@ -51,6 +53,8 @@ static void usage(FILE *f)
             "                    the counter was not counted on the machine that made FILE)\n"
             "  timeline-WORKLOAD RSS and arenas over time, one line per variant (median-time sample)\n"
             "  kept              RSS and arenas still held at the end, for workloads that free memory\n"
+            "  costs-private     private memory per prefork worker against the touch fraction\n"
+            "  costs-bloat       survivors' bloat at the end against K (docs/costs.md)\n"
             "\n"
             "  -o, --out DIR     output directory (default %s)\n"
             "  --baseline V      variant the changes are relative to (default 4k, else the first)\n"
@@ -540,6 +544,113 @@ static void plot_kept(plot_ctx *c)
     render(c, "kept.gp", "kept", path, vars);
 }
 
+/* The value of KEY in a workload spec "FAMILY:k1=v1,KEY=v,..." (false if
+ * the spec is of another family or lacks the key). */
+static bool spec_param(const char *spec, const char *family, const char *key, double *out)
+{
+    size_t flen = strlen(family), klen = strlen(key);
+    if (strncmp(spec, family, flen) || spec[flen] != ':')
+        return false;
+    for (const char *p = spec + flen + 1; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (!strncmp(p, key, klen) && p[klen] == '=') {
+            char *end;
+            *out = strtod(p + klen + 1, &end);
+            return end != p + klen + 1;
+        }
+    return false;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A cost figure against a workload parameter, one line per variant
+ * (plots/lines.gp). */
+typedef struct param_plot {
+    const char *stem;
+    const ab_workload *const *family;   /* the workload family whose spec carries key */
+    const char *key;
+    ab_metric_id block;                 /* the figure: block.member */
+    const char *member;
+    const char *title, *xlabel, *ylabel;
+    double scale;   /* value * scale is plotted */
+    bool logy;
+} param_plot;
+
+static void plot_against_param(plot_ctx *c, const param_plot *pp)
+{
+    const ab_results *r = c->r;
+    const char *family = pp->family[0]->name;
+    char metric[128];
+    ab_metric_member_name(pp->block, pp->member, metric, sizeof metric);
+    double *xs = malloc((r->nworkloads + 1) * sizeof *xs);
+    size_t nx = 0;
+    for (size_t w = 0; xs && w < r->nworkloads; w++) {
+        double x;
+        if (spec_param(r->workloads[w], family, pp->key, &x) && x > 0)
+            xs[nx++] = x;
+    }
+    if (nx < 2) {
+        printf("%s: fewer than two %s:%s=... workloads in the file; no plot\n", pp->stem, family, pp->key);
+        c->skipped++;
+        free(xs);
+        return;
+    }
+    qsort(xs, nx, sizeof *xs, cmp_double);
+    char path[1200];
+    FILE *f = open_tsv(c, pp->stem, path, sizeof path);
+    if (!f) {
+        free(xs);
+        return;
+    }
+    fputs(pp->key, f);
+    for (size_t v = 0; v < r->nvariants; v++)
+        fprintf(f, "\t%s", r->variants[v]);
+    fputc('\n', f);
+    for (size_t i = 0; i < nx; i++) {
+        if (i && xs[i] == xs[i - 1])
+            continue;
+        fprintf(f, "%.6g", xs[i]);
+        for (size_t v = 0; v < r->nvariants; v++) {
+            double val = NAN, x;
+            for (size_t w = 0; w < r->nworkloads && isnan(val); w++)
+                if (spec_param(r->workloads[w], family, pp->key, &x) && x == xs[i] &&
+                    !cell_median(ab_results_find(r, r->variants[v], r->workloads[w]), metric, &val))
+                    val = NAN;
+            if (isnan(val) || (pp->logy && val <= 0))
+                fputs("\t?", f);
+            else
+                fprintf(f, "\t%.6g", val * pp->scale);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+    free(xs);
+    char vars[1024] = "";
+    add_int(vars, sizeof vars, "nseries", r->nvariants);
+    add_int(vars, sizeof vars, "logy", pp->logy);
+    add_var(vars, sizeof vars, "title", pp->title);
+    add_var(vars, sizeof vars, "xlabel", pp->xlabel);
+    add_var(vars, sizeof vars, "ylabel", pp->ylabel);
+    render(c, "lines.gp", pp->stem, path, vars);
+}
+
+static void plot_costs(plot_ctx *c)
+{
+    static const param_plot plots[] = {
+        {"costs-private", ab_family_prefork, "touch", AB_M_FORK, "private_kb_median",
+         "private memory per prefork worker (Private_Dirty + Private_Hugetlb, median)",
+         "fraction of inherited objects each worker touches", "MiB per worker", 1 / KIB_PER_MIB, true},
+        {"costs-bloat", ab_family_survivors, "k", AB_M_SURVIVORS, "bloat_end",
+         "bloat after keeping 1 in K objects: resident arena memory / live block bytes",
+         "K (1 object in K kept)", "bloat (x)", 1, true},
+    };
+    for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++)
+        plot_against_param(c, &plots[i]);
+}
+
 int cmd_plot(int argc, char **argv)
 {
     static const struct option long_opts[] = {
@@ -623,6 +734,7 @@ int cmd_plot(int argc, char **argv)
     for (size_t w = 0; w < r->nworkloads; w++)
         plot_timeline(&c, r->workloads[w]);
     plot_kept(&c);
+    plot_costs(&c);
     printf("plots: %d rendered (png + svg), %d skipped, %d failed, in %s\n", c.rendered, c.skipped, c.failed,
            c.out_dir);
     if (c.failed)

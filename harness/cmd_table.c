@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "harness/commands.h"
+#include "harness/report/costs_table.h"
 #include "harness/report/report_metrics.h"
 #include "harness/report/report_pair.h"
 #include "harness/util/report_stats.h"
@@ -36,6 +37,7 @@ typedef struct table_opts {
     ab_table_format format;
     const char *out_dir;
     ab_test_kind test;
+    bool costs_only;           /* --costs */
     bool by_machine;
 } table_opts;
 
@@ -79,6 +81,9 @@ static void usage(FILE *f)
             "  --format F     text (default), md, or csv (long format: one line per cell)\n"
             "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n"
             "  --test T       paired-t (default) or wilcoxon (paired, by round), mwu or welch (unpaired)\n"
+            "  --costs        only the costs table (fork/COW, bloat, THP; docs/costs.md), which\n"
+            "                 the default output also ends with when the file has prefork or\n"
+            "                 survivors cells (DIR/table-costs.md with --out)\n"
             "  --by machine   a column per variant and machine (VARIANT@MACHINE), each compared\n"
             "                 with the baseline on its own machine; needed for fleet files\n");
 }
@@ -103,7 +108,9 @@ static int parse_args(int argc, char **argv, table_opts *o)
         {"baseline", required_argument, 0, 'b'}, {"metric", required_argument, 0, 'm'},
         {"metrics", required_argument, 0, 'm'},  {"format", required_argument, 0, 'f'},
         {"out", required_argument, 0, 'o'},      {"help", no_argument, 0, 'h'},
-        {"test", required_argument, 0, 'T'},     {"by", required_argument, 0, 'y'},
+        {"test", required_argument, 0, 'T'},
+        {"costs", no_argument, 0, 'c'},
+        {"by", required_argument, 0, 'y'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -133,6 +140,7 @@ static int parse_args(int argc, char **argv, table_opts *o)
                 return -1;
             }
             break;
+        case 'c': o->costs_only = true; break;
         case 'y':
             if (strcmp(optarg, "machine")) {
                 fprintf(stderr, "arenabench table: --by takes 'machine', not '%s'\n", optarg);
@@ -143,6 +151,10 @@ static int parse_args(int argc, char **argv, table_opts *o)
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
+    }
+    if (o->costs_only && (o->nmetrics || o->format == AB_FMT_CSV)) {
+        fprintf(stderr, "arenabench table: --costs is one fixed table in text or md (no --metric, no csv)\n");
+        return -1;
     }
     if (optind != argc - 1) {
         fprintf(stderr, "arenabench table: expected one results FILE\n");
@@ -426,6 +438,23 @@ static int write_files(const ab_results *r, const char *metric, const char *base
     return 0;
 }
 
+static int write_costs_file(const ab_results *r, const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/table-costs.md", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "arenabench table: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    ab_costs_table_print(r, AB_FMT_MD, f);
+    if (fclose(f)) {
+        fprintf(stderr, "arenabench table: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Default metric list: the registry's table list, counters for every event
  * the file names. */
 static char **default_metrics(const ab_results *r, size_t *n)
@@ -491,6 +520,11 @@ int cmd_table(int argc, char **argv)
     }
     const char *const *metrics = o.metrics;
     size_t nmetrics = o.nmetrics;
+    if (o.costs_only) {
+        if (ab_costs_table_print(r, o.format, stdout) != 0) rc = AB_EXIT_USAGE;
+        else if (o.out_dir && write_costs_file(r, o.out_dir)) rc = AB_EXIT_USAGE;
+        goto out;
+    }
     if (!nmetrics) {
         owned = default_metrics(r, &nowned);
         metrics = (const char *const *)owned;
@@ -511,6 +545,10 @@ int cmd_table(int argc, char **argv)
             rc = AB_EXIT_USAGE;
         built_free(&bt);
     }
+    /* The default output ends with the costs table where there is one. */
+    if (!o.nmetrics && o.format != AB_FMT_CSV && ab_costs_table_print(r, o.format, stdout) == 0 && o.out_dir &&
+        write_costs_file(r, o.out_dir))
+        rc = AB_EXIT_USAGE;
 out:
     ab_metric_names_free(owned, nowned);
     ab_results_free(r);

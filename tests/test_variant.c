@@ -31,6 +31,8 @@ static const expect presets[] = {
     {"hugetlb", AB_PAGES_HUGETLB, 2 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON},
     {"thp", AB_PAGES_THP, 2 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON},
     {"thp-1m", AB_PAGES_THP_UNALIGNED, 1 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON},
+    {"hugetlb-main", AB_PAGES_HUGETLB_THP, 2 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON},
+    {"hugepages-nopool", AB_PAGES_THP_UNALIGNED, 2 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON},
     {"noreclaim", AB_PAGES_4K, 1 * MIB, 16 * KIB, AB_RECLAIM_NEVER},
     {"mostfull", AB_PAGES_4K, 1 * MIB, 16 * KIB, AB_RECLAIM_MOSTFULL},
 };
@@ -86,6 +88,7 @@ static void specs_parse_with_defaults(void **state)
         {"pymalloc:arena=2m,pages=hugetlb", AB_PAGES_HUGETLB, 2 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON},
         {"pymalloc:pages=hugetlb,arena=256K", AB_PAGES_HUGETLB, 256 * KIB, 16 * KIB, AB_RECLAIM_CPYTHON},
         {"pymalloc:pages=thp-unaligned,arena=1M,pool=4K", AB_PAGES_THP_UNALIGNED, 1 * MIB, 4 * KIB, AB_RECLAIM_CPYTHON},
+        {"pymalloc:pages=hugetlb-thp,arena=2M", AB_PAGES_HUGETLB_THP, 2 * MIB, 16 * KIB, AB_RECLAIM_CPYTHON},
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) parse_ok(&specs[i]);
 }

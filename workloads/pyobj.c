@@ -1007,3 +1007,20 @@ void ab_py_replay(ab_py *py, const ab_py_op *ops, size_t n, void **blocks)
         }
     }
 }
+
+/* ---- the cyclic GC's view ---- */
+
+void *ab_py_gc_head(void *op)
+{
+    if (!op) return NULL;
+    const ab_pytype *t = ((ab_pyobj *)op)->ob_type;
+    if (t == &managed_type) return (char *)op - AB_PY_MANAGED_PREHEADER - AB_PY_GC_HEAD;
+    static const ab_pytype *const gc_types[] = {
+        &list_type, &tuple_type, &dict_type, &function_type, &seqiter_type, &method_type, &cell_type,
+    };
+    for (size_t i = 0; i < sizeof gc_types / sizeof gc_types[0]; i++)
+        if (t == gc_types[i]) return (char *)op - AB_PY_GC_HEAD;
+    for (size_t i = 0; i <= AB_PY_MAX_SLOTS; i++)
+        if (t == &slots_types[i].t) return (char *)op - AB_PY_GC_HEAD;
+    return NULL;
+}

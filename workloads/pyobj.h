@@ -248,6 +248,10 @@ void ab_py_range_close(ab_py *py, ab_py_rangeiter *it);
 
 #endif
 
+/* The PyGC_Head in front of a GC object (NULL for a non-GC object or
+ * NULL): what a collection writes (gc_refs) when it visits the object. */
+void *ab_py_gc_head(void *op);
+
 /* ---- bytecode-level patterns ---- */
 
 /* A list comprehension over range(n) (3.11 compiles it to a function):

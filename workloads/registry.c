@@ -10,7 +10,7 @@
 #define AB_MAX_WORKLOADS 64
 
 static const ab_workload *const *const families[] = {
-    ab_family_obmalloc, ab_family_seeds, ab_family_replay, ab_family_selftest,
+    ab_family_obmalloc, ab_family_seeds, ab_family_prefork, ab_family_survivors, ab_family_replay, ab_family_selftest,
 };
 
 const ab_workload *const *ab_workload_catalogue(void)

@@ -292,7 +292,7 @@ static int run_trie_prune(ab_wl_ctx *ctx)
 
 static const ab_workload evan_jones = {
     "evan_jones", "Evan Jones 2005: 1M class instances allocated, freed, allocated again",
-    true, AB_PY_SRC_EVAN_JONES, run_evan_jones, NULL};
+    true, AB_PY_SRC_EVAN_JONES, run_evan_jones, NULL, NULL};
 static int check_random_prune(const char *param, char *err, size_t errlen)
 {
     keep_mode mode;
@@ -303,9 +303,9 @@ static int check_random_prune(const char *param, char *err, size_t errlen)
 
 static const ab_workload random_prune = {
     "random_prune", "primer: 1M str(random.random()), keep random_half|first_half|keep50 (param)",
-    true, AB_PY_SRC_RANDOM_PRUNE, run_random_prune, check_random_prune};
+    true, AB_PY_SRC_RANDOM_PRUNE, run_random_prune, check_random_prune, NULL};
 static const ab_workload trie_prune = {
     "trie_prune", "primer: character trie of 100k words, single-child paths compressed",
-    true, AB_PY_SRC_TRIE_PRUNE, run_trie_prune, NULL};
+    true, AB_PY_SRC_TRIE_PRUNE, run_trie_prune, NULL, NULL};
 
 const ab_workload *const ab_family_seeds[] = {&evan_jones, &random_prune, &trie_prune, NULL};

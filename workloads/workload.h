@@ -35,6 +35,11 @@ typedef struct ab_wl_ctx {
     uint64_t n_malloc, n_calloc, n_realloc, n_free;
     uint64_t checksum;
 
+    /* Result blocks of the cost families, provided by the runner (NULL:
+     * nobody collects them; the workload then measures nothing extra). */
+    struct ab_fork_report *fork;            /* prefork: workloads/forked_workers.h */
+    struct ab_survivors_report *survivors;  /* survivors: workloads/survivors.h */
+
     /* Error text when run() returns non-zero. */
     char error[256];
 } ab_wl_ctx;
@@ -52,6 +57,9 @@ typedef struct ab_workload {
      * if param (the text after ':', NULL without one) is acceptable, or -1
      * with err saying what is accepted. */
     int (*check_param)(const char *param, char *err, size_t errlen);
+    /* Optional: the specs the default matrix runs (NULL-terminated);
+     * NULL: just the name. */
+    const char *const *default_specs;
 } ab_workload;
 
 /* All workloads, terminated by a NULL entry. */

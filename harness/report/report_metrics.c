@@ -6,6 +6,9 @@
 #include <string.h>
 #include "harness/report/report_metrics.h"
 
+#define NS_PER_MS 1e6
+#define KIB_PER_MIB 1024.0
+
 void ab_metric_describe(const char *metric, ab_metric_desc *d)
 {
     memset(d, 0, sizeof *d);
@@ -13,11 +16,19 @@ void ab_metric_describe(const char *metric, ab_metric_desc *d)
     d->unit = "";
     d->display_scale = 1;
     d->better = AB_LOWER_IS_BETTER;
-    const ab_metric *m = ab_metric_lookup(metric, NULL);
+    const char *member = NULL;
+    const ab_metric *m = ab_metric_lookup(metric, &member);
     if (!m)
         return;
     d->unit = m->unit;
     d->display_scale = m->display_scale;
+    if (m->member_units && member && strstr(member, "_ns")) {
+        d->unit = "ms";
+        d->display_scale = 1 / NS_PER_MS;
+    } else if (m->member_units && member && strstr(member, "_kb")) {
+        d->unit = "MiB";
+        d->display_scale = 1 / KIB_PER_MIB;
+    }
     d->better = m->better;
     d->deterministic = m->deterministic;
     d->default_tolerance = m->tolerance;

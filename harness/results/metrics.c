@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "allocators/hugecover.h"
 #include "harness/results/metrics.h"
 #include "harness/results/sample.h"
 
@@ -41,9 +42,18 @@ static bool derive_hugepage_coverage(const json_t *sample, double *out)
     if (!ab_sample_value_id(sample, AB_M_HUGEPAGE_BYTES, &huge) ||
         !ab_sample_value_id(sample, AB_M_ARENA_BYTES_MAPPED, &mapped))
         return false;
-    /* Nothing mapped means nothing to cover: report 0, which is also what a
-     * regression to "no huge pages" looks like. */
-    *out = mapped > 0 ? huge / mapped : 0.0;
+    *out = ab_hugepage_coverage(huge, mapped);
+    return true;
+}
+
+static bool derive_hugepage_coverage_settled(const json_t *sample, double *out)
+{
+    const json_t *settle = json_object_get(sample, AB_KEY_SETTLE);
+    const json_t *huge = json_object_get(settle, AB_KEY_SETTLE_HUGE_BYTES);
+    const json_t *mapped = json_object_get(settle, AB_KEY_SETTLE_MAPPED_BYTES);
+    if (!json_is_number(huge) || !json_is_number(mapped))
+        return false;
+    *out = ab_hugepage_coverage(json_number_value(huge), json_number_value(mapped));
     return true;
 }
 
@@ -135,6 +145,8 @@ static const ab_metric metrics[AB_METRIC_COUNT] = {
     [AB_M_HUGETLB_SKIPPED] = ACOUNT("hugetlb_skipped", hugetlb_skipped),
     [AB_M_ARENA_BYTES_MAPPED] = ABYTES("arena_bytes_mapped", arena_bytes_mapped),
     [AB_M_HUGEPAGE_BYTES] = ABYTES("hugepage_bytes", hugepage_bytes),
+    /* Resident arena memory (mincore): what the survivors' bloat divides. */
+    [AB_M_ARENA_BYTES_RESIDENT] = ABYTES("arena_bytes_resident", arena_bytes_resident),
     [AB_M_ALLOC] = {.name = "alloc", .kind = AB_METRIC_FAMILY, .unit = "", .display_scale = 1, .deterministic = true,
                     .lists = L_SUM, .ci_gate_pct = CI_DEFAULT, .required = true, .field = AB_NO_FIELD,
                     .fallback = AB_METRIC_COUNT, .member_hint = "FIELD"},
@@ -149,6 +161,24 @@ static const ab_metric metrics[AB_METRIC_COUNT] = {
     [AB_M_CHECKSUM] = {.name = "checksum", .kind = AB_METRIC_IDENTITY, .unit = "", .display_scale = 1,
                        .deterministic = true, .lists = L_CMP | L_CI, .ci_gate_pct = CI_DEFAULT, .required = true,
                        .field = AB_NO_FIELD, .fallback = AB_METRIC_COUNT},
+    /* The costs of huge pages (docs/costs.md).  Whether khugepaged collapsed
+     * anything during --settle is timing, not the model: judged as noisy. */
+    [AB_M_HUGEPAGE_COVERAGE_SETTLED] = {.name = "hugepage_coverage_settled", .kind = AB_METRIC_DERIVED,
+                                        .title = "huge-page coverage after --settle (settle.huge_bytes / settle.mapped_bytes)",
+                                        .unit = "%", .display_scale = 100, .better = AB_HIGHER_IS_BETTER,
+                                        .ci_gate_pct = CI_DEFAULT, .field = AB_NO_FIELD, .fallback = AB_METRIC_COUNT,
+                                        .derive = derive_hugepage_coverage_settled},
+    [AB_M_FORK] = {.name = "fork", .kind = AB_METRIC_FAMILY, .title = "prefork: fork and copy-on-write",
+                   .unit = "", .display_scale = 1, .lists = L_SUM, .ci_gate_pct = CI_DEFAULT, .field = AB_NO_FIELD,
+                   .fallback = AB_METRIC_COUNT, .member_hint = "FIGURE", .member_units = true},
+    [AB_M_SURVIVORS] = {.name = "survivors", .kind = AB_METRIC_FAMILY,
+                        .title = "survivors: memory kept; bloat = resident / live", .unit = "", .display_scale = 1,
+                        .lists = L_SUM, .ci_gate_pct = CI_DEFAULT, .field = AB_NO_FIELD,
+                        .fallback = AB_METRIC_COUNT, .member_hint = "FIGURE", .member_units = true},
+    [AB_M_VMSTAT] = {.name = "vmstat", .kind = AB_METRIC_FAMILY,
+                     .title = "system-wide /proc/vmstat delta over the measured phase", .unit = "",
+                     .display_scale = 1, .lists = L_SUM, .ci_gate_pct = CI_DEFAULT, .field = AB_NO_FIELD,
+                     .fallback = AB_METRIC_COUNT, .member_hint = "LINE"},
     [AB_M_SIM_ACCESSES] = SIM("accesses", accesses, L_SUM),
     [AB_M_SIM_LOADS] = SIM("loads", loads, L_SUM),
     [AB_M_SIM_STORES] = SIM("stores", stores, L_SUM),

@@ -82,6 +82,7 @@ typedef enum ab_metric_id {
     AB_M_HUGETLB_SKIPPED,
     AB_M_ARENA_BYTES_MAPPED,
     AB_M_HUGEPAGE_BYTES,
+    AB_M_ARENA_BYTES_RESIDENT,
     AB_M_ALLOC,                    /* family alloc.<field> */
     AB_M_OPS_MALLOC,
     AB_M_OPS_CALLOC,
@@ -89,6 +90,10 @@ typedef enum ab_metric_id {
     AB_M_OPS_FREE,
     AB_M_OPS,                      /* family ops.<kind> */
     AB_M_CHECKSUM,
+    AB_M_HUGEPAGE_COVERAGE_SETTLED, /* derived from sample.settle (--settle) */
+    AB_M_FORK,                     /* family fork.<figure> (prefork) */
+    AB_M_SURVIVORS,                /* family survivors.<figure> */
+    AB_M_VMSTAT,                   /* family vmstat.<line>, system-wide */
     /* sim.*: simulated by the TLB model (--tlb-model, docs/tlb-model.md),
      * in the order of ab_sample_sim */
     AB_M_SIM_ACCESSES,
@@ -170,6 +175,9 @@ typedef struct ab_metric {
     /* `plot`'s file name for its change plot (AB_LIST_PLOT); a family's
      * is a prefix to the member's name. */
     const char *plot_stem;
+    /* FAMILY: members named *_ns* are times (ms), *_kb* sizes (MiB); the
+     * row's own unit is for the rest. */
+    bool member_units;
     /* Figured by the TLB simulator, not measured: only runs with
      * --tlb-model have it, so default lists leave it out of other files. */
     bool simulated;

@@ -87,6 +87,15 @@
 #define AB_KEY_COUNTER_RAW "counter_raw"
 #define AB_KEY_COUNTER_DETAIL "detail"      /* counter_raw.<event>.detail */
 #define AB_KEY_TIMELINE "timeline"
+/* The costs of huge pages (docs/costs.md); the figures themselves are the
+ * registry's families fork.*, survivors.* and vmstat.*. */
+#define AB_KEY_VMSTAT_STATUS "vmstat_status"   /* "system_wide": how to read vmstat.* */
+#define AB_KEY_FORK_WORKERS "fork_workers"     /* prefork: one record per worker */
+#define AB_KEY_SETTLE "settle"                 /* --settle: the second look */
+#define AB_KEY_SETTLE_SECONDS "seconds"
+#define AB_KEY_SETTLE_HUGE_BYTES "huge_bytes"
+#define AB_KEY_SETTLE_MAPPED_BYTES "mapped_bytes"
+#define AB_KEY_SETTLE_COLLAPSE_ALLOC "collapse_alloc"   /* thp_collapse_alloc over the wait */
 
 /* ---- timeline columns (sample.timeline) ---------------------------------- */
 #define AB_KEY_TL_T_NS "t_ns"

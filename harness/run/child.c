@@ -19,10 +19,12 @@
 #include <unistd.h>
 #include "allocators/variant.h"
 #include "harness/run/child.h"
+#include "harness/run/cost_blocks.h"
 #include "harness/system/hugetlb_status.h"
 #include "harness/run/timeline.h"
 #include "harness/results/metrics.h"
 #include "harness/results/sample.h"
+#include "harness/util/vmstat.h"
 #include "harness/results/sim_json.h"
 #include "tlbsim/capture.h"
 #include "harness/util/fatal_signals.h"
@@ -42,6 +44,15 @@ typedef struct phase_state {
     long rss_peak_kb, rss_end_kb;
     long hugetlb_end_kb;         /* HugetlbPages, -1 unknown */
     long hugetlb_peak_kb;        /* the meter's peak up to here, -1 unknown */
+    /* /proc/vmstat's huge-page lines: read at begin, deltas summed at end
+     * (outside the clock, no heap: vmstat.h). */
+    ab_vmstat vm_begin, vm_delta;
+    bool vm_ok;                  /* every begin and end could be read */
+    /* --settle: after the (last) end, wait and read coverage again. */
+    double settle_s;
+    bool settled;
+    ab_alloc_stats settled_stats;
+    int64_t settle_collapse_alloc;   /* thp_collapse_alloc over the wait, -1 unknown */
     /* --tlb-model: the simulator runs exactly while a phase is open; its
      * figures add up over the phases. */
     const ab_tlb_model *tlb_model;
@@ -113,7 +124,30 @@ static void on_arena_read_meter(void *arg, int mapped, int64_t arenas_current)
 /* Whether the variant can map MAP_HUGETLB pages through the model. */
 static bool variant_maps_hugetlb(const ab_variant *v)
 {
-    return v->kind == AB_VARIANT_PYMALLOC && v->cfg.pages == AB_PAGES_HUGETLB;
+    return v->kind == AB_VARIANT_PYMALLOC && (v->cfg.pages == AB_PAGES_HUGETLB || v->cfg.pages == AB_PAGES_HUGETLB_THP);
+}
+
+/*
+ * --settle: the arenas stay as the measured phase left them while the child
+ * sleeps, so khugepaged (which scans every scan_sleep_millisecs) gets the
+ * chance to collapse what got no huge page at fault time; then coverage is
+ * read again.  thp_collapse_alloc over the wait says whether it did
+ * (system-wide, like every vmstat figure).
+ */
+static void settle(phase_state *ps)
+{
+    ab_vmstat before, after;
+    bool vm = ab_vmstat_read(&before) == 0;
+    struct timespec left = {.tv_sec = (time_t)ps->settle_s,
+                            .tv_nsec = (long)((ps->settle_s - (double)(time_t)ps->settle_s) * 1e9)};
+    while (nanosleep(&left, &left) != 0 && errno == EINTR) {}
+    vm = vm && ab_vmstat_read(&after) == 0;
+    int64_t b = vm ? ab_vmstat_get(&before, "thp_collapse_alloc") : -1;
+    int64_t a = vm ? ab_vmstat_get(&after, "thp_collapse_alloc") : -1;
+    ps->settle_collapse_alloc = a >= 0 && b >= 0 ? a - b : -1;
+    ab_alloc_stats_init_unknown(&ps->settled_stats);
+    if (ps->alloc->stats) ps->alloc->stats(ps->alloc->self, &ps->settled_stats);
+    ps->settled = true;
 }
 
 static void phase_begin(void *hook)
@@ -121,6 +155,7 @@ static void phase_begin(void *hook)
     phase_state *ps = hook;
     if (ps->open) return;
     ps->open = true;
+    if (ab_vmstat_read(&ps->vm_begin) != 0) ps->vm_ok = false;
     if (ps->timeline) ab_timeline_record(ps->timeline, AB_TL_BEGIN);
     getrusage(RUSAGE_SELF, &ps->ru_begin);
     clock_gettime(CLOCK_MONOTONIC, &ps->t_begin);
@@ -140,6 +175,12 @@ static void phase_end(void *hook)
     struct rusage ru_end;
     getrusage(RUSAGE_SELF, &ru_end);
     if (ps->timeline) ab_timeline_record(ps->timeline, AB_TL_END);
+    ab_vmstat vm_end;
+    if (ab_vmstat_read(&vm_end) != 0) ps->vm_ok = false;
+    if (ps->vm_ok) {
+        if (ps->phases == 0) ab_vmstat_zero(&ps->vm_delta, &vm_end);
+        ab_vmstat_add_delta(&ps->vm_delta, &ps->vm_begin, &vm_end);
+    }
     ps->open = false;
     ps->phases++;
     ps->wall_ns += ts_ns(&t_end) - ts_ns(&ps->t_begin);
@@ -161,6 +202,7 @@ static void phase_end(void *hook)
     }
     ab_alloc_stats_init_unknown(&ps->stats);
     if (ps->alloc->stats) ps->alloc->stats(ps->alloc->self, &ps->stats);
+    if (ps->settle_s > 0) settle(ps);
 }
 
 static void write_all(int fd, const char *buf, size_t len)
@@ -185,6 +227,33 @@ static _Noreturn void send_and_exit(json_t *sample, int out_fd)
 static _Noreturn void send_failure(const ab_plan *plan, int out_fd, const char *reason)
 {
     send_and_exit(ab_sample_failure_json(AB_SAMPLE_FAILED, reason, plan->events, plan->n_events), out_fd);
+}
+
+/*
+ * The blocks of the costs of huge pages (docs/costs.md), beside the typed
+ * sample: the vmstat deltas (system-wide, and marked so), the cost
+ * families' figures (registry families fork.* and survivors.*), prefork's
+ * per-worker records, and --settle's second look at huge-page coverage.
+ */
+static void add_cost_blocks(json_t *out, const phase_state *ps, bool measured, const ab_fork_report *fork_report,
+                            const ab_survivors_report *survivors_report)
+{
+    json_object_set_new(out, ab_metric_key(AB_M_VMSTAT), measured && ps->vm_ok ? ab_vmstat_json(&ps->vm_delta) : json_null());
+    json_object_set_new(out, AB_KEY_VMSTAT_STATUS, json_string(AB_VMSTAT_STATUS));
+    if (fork_report->workers > 0) {
+        json_object_set_new(out, ab_metric_key(AB_M_FORK), ab_fork_block_json(fork_report));
+        json_object_set_new(out, AB_KEY_FORK_WORKERS, ab_fork_workers_json(fork_report));
+    }
+    if (survivors_report->k > 0)
+        json_object_set_new(out, ab_metric_key(AB_M_SURVIVORS), ab_survivors_block_json(survivors_report));
+    if (ps->settled) {
+        const ab_alloc_stats *st = &ps->settled_stats;
+        json_object_set_new(out, AB_KEY_SETTLE,
+                            json_pack("{s:f, s:o, s:o, s:o}", AB_KEY_SETTLE_SECONDS, ps->settle_s,
+                                      AB_KEY_SETTLE_HUGE_BYTES, st->hugepage_bytes >= 0 ? json_integer(st->hugepage_bytes) : json_null(),
+                                      AB_KEY_SETTLE_MAPPED_BYTES, st->arena_bytes_mapped >= 0 ? json_integer(st->arena_bytes_mapped) : json_null(),
+                                      AB_KEY_SETTLE_COLLAPSE_ALLOC, ps->settle_collapse_alloc >= 0 ? json_integer(ps->settle_collapse_alloc) : json_null()));
+    }
 }
 
 _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int out_fd)
@@ -245,6 +314,14 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     ps.hugetlb = have_meter ? &meter : NULL;
     ps.rss_peak_kb = ps.rss_end_kb = ps.hugetlb_end_kb = ps.hugetlb_peak_kb = -1;
     ps.counters = ab_counters_open((const char *const *)plan->events, plan->n_events, 0, false);
+    ps.vm_ok = true;
+    ps.settle_s = plan->settle_s;
+    ps.settle_collapse_alloc = -1;
+    /* The cost families' result blocks (zero: not filled). */
+    ab_fork_report fork_report;
+    ab_survivors_report survivors_report;
+    memset(&fork_report, 0, sizeof fork_report);
+    memset(&survivors_report, 0, sizeof survivors_report);
     ps.tlb_model = plan->tlb_model;
 
     ab_wl_ctx ctx;
@@ -257,6 +334,8 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     ctx.phase_begin = phase_begin;
     ctx.phase_end = phase_end;
     ctx.hook = &ps;
+    ctx.fork = &fork_report;
+    ctx.survivors = &survivors_report;
 
     int rc = pw->workload->run(&ctx);
     if (ps.open) phase_end(&ps); /* a workload that forgot to close its phase */
@@ -300,6 +379,7 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     sample.has_sim = plan->tlb_model && measured && !ps.sim_failed;
     if (sample.has_sim) ab_sim_fill(&sample.sim, &ps.sim);
     json_t *out = ab_sample_json(&sample, plan->events, plan->n_events);
+    add_cost_blocks(out, &ps, measured, &fork_report, &survivors_report);
     if (sample.has_sim) {
         /* The pymalloc model's own accesses are hooked; a reference
          * allocator's (glibc, libpython) are not. */

@@ -277,10 +277,34 @@ static int add_variants(ab_plan *p, const char *list)
     return rc;
 }
 
+/*
+ * Workload parameters are key=value lists themselves ("prefork:workers=2,
+ * touch=0.01"): a token with '=' but no ':' continues the spec before it (a
+ * workload name never contains '=').  Joins in place; returns the new count.
+ */
+static size_t join_param_tokens(char **tok, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out && strchr(tok[i], '=') && !strchr(tok[i], ':') && strchr(tok[out - 1], ':')) {
+            size_t a = strlen(tok[out - 1]), b = strlen(tok[i]);
+            char *joined = grow(tok[out - 1], a + b + 2, 1);
+            joined[a] = ',';
+            memcpy(joined + a + 1, tok[i], b + 1);
+            tok[out - 1] = joined;
+            free(tok[i]);
+        } else {
+            tok[out++] = tok[i];
+        }
+    }
+    return out;
+}
+
 static int add_workloads(ab_plan *p, const char *list)
 {
     size_t n;
     char **tok = split_commas(list, &n);
+    n = join_param_tokens(tok, n);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const ab_workload *w = *tok[i] ? ab_workload_find(tok[i]) : NULL;
@@ -367,9 +391,11 @@ static const char run_help[] =
     "Run every variant x workload cell; each sample in a freshly forked child.\n"
     "\n"
     "  --variants LIST   comma-separated variants (presets, pymalloc:... specs,\n"
-    "                    reference allocators); default: 4k,hugetlb,thp,thp-1m,\n"
-    "                    noreclaim,mostfull; may be repeated\n"
-    "  --workloads LIST  comma-separated workloads (name or name:param);\n"
+    "                    reference allocators); default: 4k,hugetlb,\n"
+    "                    hugetlb-main,hugepages-nopool,thp,thp-1m,noreclaim,mostfull;\n"
+    "                    may be repeated\n"
+    "  --workloads LIST  comma-separated workloads (name or name:param; a param may\n"
+    "                    itself be key=value,key=value, e.g. prefork:workers=2,touch=0.1);\n"
     "                    default: the default matrix (arenabench list)\n"
     "  --reps N          measured samples per cell (default 5)\n"
     "  --warmup N        discarded samples per cell, run first (default 1)\n"
@@ -389,6 +415,8 @@ static const char run_help[] =
     "                    every variant of a workload is in the same part; merge the\n"
     "                    parts with arenabench merge\n"
     "  --no-timeline     do not record the memory timeline\n"
+    "  --settle SEC      after the measured phase wait SEC seconds, then read huge-page\n"
+    "                    coverage again (hugepage_coverage_settled: did khugepaged collapse?)\n"
     "  --tlb-model M     feed the workload's and the allocator's data accesses to a\n"
     "                    TLB simulator (M: golden-cove, ice-lake, zen2 or a model\n"
     "                    file); each sample gets a \"sim\" block (status simulated);\n"
@@ -417,7 +445,7 @@ static const char exec_help[] =
 enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
-    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_TLB_MODEL, OPT_SHARD, OPT_FORCE,
+    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_SETTLE, OPT_TLB_MODEL, OPT_SHARD, OPT_FORCE,
 };
 
 /* --tlb-model: load and validate now, so a bad model stops the run before
@@ -534,7 +562,7 @@ static int finish_common(ab_plan *p, bool events_given)
     if (p->timeout_s < 0) {
         double work = p->mode == AB_MODE_EXEC ? 1.0 : p->scale;
         if (p->tlb_model) work *= AB_TLBSIM_TIMEOUT_FACTOR;
-        p->timeout_s = ab_plan_default_timeout_s(work);
+        p->timeout_s = ab_plan_default_timeout_s(work) + p->settle_s;
     }
     build_schedule(p);
     return AB_PARSE_OK;
@@ -563,7 +591,7 @@ static int keep_shard(ab_plan *p)
 }
 
 /* The six presets, in the order tables show them. */
-static const char default_variants[] = "4k,hugetlb,thp,thp-1m,noreclaim,mostfull";
+static const char default_variants[] = "4k,hugetlb,hugetlb-main,hugepages-nopool,thp,thp-1m,noreclaim,mostfull";
 
 int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
 {
@@ -581,6 +609,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"force", no_argument, NULL, OPT_FORCE},
         {"no-timeline", no_argument, NULL, OPT_NO_TIMELINE},
+        {"settle", required_argument, NULL, OPT_SETTLE},
         {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
         {"shard", required_argument, NULL, OPT_SHARD},
         {"quiet", no_argument, NULL, OPT_QUIET},
@@ -601,6 +630,13 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
                 rc = bounds_error("run", "--scale", "a number", AB_SCALE_MIN, AB_SCALE_MAX, optarg);
             break;
         case OPT_NO_TIMELINE: p->timeline = false; break;
+        case OPT_SETTLE:
+            if (ab_parse_double(optarg, 0, AB_SETTLE_MAX_S, &p->settle_s)) {
+                char what[160];
+                snprintf(what, sizeof what, "--settle needs seconds in [0, %g], not '%.60s'", AB_SETTLE_MAX_S, optarg);
+                rc = usage_error("run", "%s", what);
+            }
+            break;
         case OPT_TLB_MODEL: rc = set_tlb_model(p, optarg); break;
         case OPT_SHARD:
             if (ab_shard_parse(optarg, &p->shard))
@@ -615,13 +651,16 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
     if (optind < argc) return usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (p->n_variants == 0 && (rc = add_variants(p, default_variants))) return rc;
     if (p->n_workloads == 0) {
-        for (const ab_workload *const *w = ab_workload_catalogue(); *w; w++)
-            if ((*w)->in_default_matrix) {
+        for (const ab_workload *const *w = ab_workload_catalogue(); *w; w++) {
+            if (!(*w)->in_default_matrix) continue;
+            const char *const just_name[] = {(*w)->name, NULL};
+            for (const char *const *spec = (*w)->default_specs ? (*w)->default_specs : just_name; *spec; spec++) {
                 p->workloads = grow(p->workloads, p->n_workloads + 1, sizeof *p->workloads);
-                p->workloads[p->n_workloads].spec = dupstr((*w)->name);
+                p->workloads[p->n_workloads].spec = dupstr(*spec);
                 p->workloads[p->n_workloads].workload = *w;
                 p->n_workloads++;
             }
+        }
         if (p->n_workloads == 0) {
             fprintf(stderr, "arenabench run: no workload is in the default matrix in this build; name some with --workloads\n");
             return AB_PARSE_USAGE;

@@ -63,6 +63,7 @@ typedef struct ab_plan {
     uint64_t seed;
     int pin;                 /* CPU, or -1 */
     double timeout_s;
+    double settle_s;         /* --settle: wait after the measured phase, then read coverage again */
     long hugepages;          /* -1 = leave the pool alone */
     bool force;              /* --force: allow a pool above AB_HUGEPOOL_MAX_MEM_FRACTION */
     bool timeline;
@@ -91,6 +92,9 @@ typedef struct ab_plan {
  * time to start). */
 #define AB_TIMEOUT_PER_SCALE_S 120.0
 #define AB_TIMEOUT_MIN_S 30.0
+/* --settle's upper bound: khugepaged's default scan interval is 10 s, and
+ * a handful of scans is all a sample can wait for. */
+#define AB_SETTLE_MAX_S 600.0
 /* That rule for a workload run at `scale` (also the limit of `validate`'s
  * children, which run the same workloads). */
 double ab_plan_default_timeout_s(double scale);

@@ -20,7 +20,10 @@ static json_t *assemble_sample(const ab_plan *plan, const ab_run_record *rec, si
 {
     const ab_sample_record *r = &rec->samples[i];
     const ab_slot *slot = &plan->schedule[i];
-    json_t *s = r->status == AB_SAMPLE_OK ? ab_run_record_sample_json(rec, i) : NULL;
+    /* A sample the child itself declared failed (e.g. a prefork worker
+     * killed by SIGBUS) keeps everything it measured; only a sample whose
+     * process crashed, hung or was interrupted has no JSON of its own. */
+    json_t *s = r->json_len > 0 ? ab_run_record_sample_json(rec, i) : NULL;
     if (!s) s = ab_sample_failure_json(r->status, r->reason, plan->events, plan->n_events);
     ab_sample_json_set_outcome(s, slot->rep, slot->order, r->status, r->reason, r->signal);
     if (r->have_rusage) ab_sample_json_set_rusage(s, &r->ru, r->elapsed_ns);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "allocators/pages.h"
 #include "harness/system/build_info.h"
 #include "harness/system/machine.h"
 #include "harness/system/sysfacts.h"
@@ -98,6 +99,10 @@ json_t *ab_machine_json(int argc, char **argv)
     json_object_set_new(m, "thp_enabled", str_or_null(f.thp_enabled));
     json_object_set_new(m, "thp_defrag", str_or_null(f.thp_defrag));
     json_object_set_new(m, "hugepage_size_kb", num_or_null(f.hugepage_size_kb));
+    /* Whether 2 MiB plain arenas (hugepages-nopool, hugetlb-main's
+     * fallback) can get THP here at all: kernels before 6.7 do not align. */
+    int pmd_aligned = ab_pages_anon_pmd_aligned();
+    json_object_set_new(m, "anon_mmap_pmd_aligned", pmd_aligned < 0 ? json_null() : json_boolean(pmd_aligned));
     json_object_set_new(m, "hugepages_total", num_or_null(f.hugepages_total));
     json_object_set_new(m, "hugepages_free", num_or_null(f.hugepages_free));
     /* paranoid may legitimately be -1 (everything allowed); null only if absent. */
