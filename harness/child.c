@@ -28,6 +28,7 @@ typedef struct phase_state {
     ab_hugetlb_meter *hugetlb;   /* NULL: the variant maps no hugetlb pages */
     const ab_allocator *alloc;
     int phases;                  /* completed begin/end pairs */
+    int64_t test_delay_ns;       /* plan.h: the sample entry point's test hook */
     bool open;                   /* inside a phase */
     struct timespec t_begin;
     struct rusage ru_begin;
@@ -136,6 +137,10 @@ static void phase_end(void *hook)
 {
     phase_state *ps = hook;
     if (!ps->open) return;
+    if (ps->test_delay_ns > 0) {
+        struct timespec d = {.tv_sec = ps->test_delay_ns / 1000000000, .tv_nsec = ps->test_delay_ns % 1000000000};
+        while (nanosleep(&d, &d) != 0 && errno == EINTR) {}
+    }
     if (ps->counters) ab_counters_disable(ps->counters);
     struct timespec t_end;
     clock_gettime(CLOCK_MONOTONIC, &t_end);
@@ -316,6 +321,7 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     ps.timeline = have_timeline ? &timeline : NULL;
     ps.hugetlb = have_meter ? &meter : NULL;
     ps.rss_peak_kb = ps.rss_end_kb = ps.hugetlb_end_kb = ps.hugetlb_peak_kb = -1;
+    ps.test_delay_ns = plan->test_delay_ns;
     ps.counters = ab_counters_open((const char *const *)plan->events, plan->n_events, 0, false);
 
     ab_wl_ctx ctx;
@@ -370,5 +376,6 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
                                             "calloc", (json_int_t)ctx.n_calloc, "realloc",
                                             (json_int_t)ctx.n_realloc, "free", (json_int_t)ctx.n_free));
     json_object_set_new(s, "timeline", have_timeline ? ab_timeline_json(&timeline) : json_null());
+    if (plan->test_delay_ns > 0) json_object_set_new(s, "test_delay_ns", json_integer(plan->test_delay_ns));
     send_and_exit(s, out_fd);
 }

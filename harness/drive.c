@@ -19,16 +19,18 @@ static const char *median_text(json_t *summary, const char *metric, double div, 
 
 static void print_summary(const ab_plan *plan, json_t *doc)
 {
-    printf("%-14s %-24s %12s %12s %10s %6s\n", "variant", "workload", "wall_ms", "page_faults",
-           "arenas_hw", "ok");
+    printf("%-14s %-24s %12s %12s %10s %6s\n", plan->n_builds ? "build/variant" : "variant", "workload",
+           "wall_ms", "page_faults", "arenas_hw", "ok");
     size_t i;
     json_t *cell;
     json_array_foreach(json_object_get(doc, "cells"), i, cell) {
         json_t *summary = json_object_get(cell, "summary");
-        char a[32], b[32], c[32];
+        char a[32], b[32], c[32], label[160];
         json_int_t ok = json_integer_value(json_object_get(json_object_get(summary, "wall_ns"), "n"));
-        printf("%-14s %-24s %12s %12s %10s %3lld/%-2d\n",
-               json_string_value(json_object_get(cell, "variant")),
+        const char *build = json_string_value(json_object_get(cell, "build"));
+        snprintf(label, sizeof label, "%s%s%s", build ? build : "", build ? "/" : "",
+                 json_string_value(json_object_get(cell, "variant")));
+        printf("%-14s %-24s %12s %12s %10s %3lld/%-2d\n", label,
                json_string_value(json_object_get(cell, "workload")),
                median_text(summary, "wall_ns", 1e6, a, sizeof a),
                median_text(summary, "counters.page-faults", 1, b, sizeof b),
@@ -44,7 +46,8 @@ static size_t report_failures(const ab_plan *plan, const ab_run_record *rec)
         if (!r->ran || r->status == AB_SAMPLE_OK) continue;
         const ab_slot *s = &plan->schedule[i];
         if (failed++ == 0) fprintf(stderr, "failed samples:\n");
-        fprintf(stderr, "  %s x %s %s %d: %s: %s\n", plan->variants[s->variant].name,
+        fprintf(stderr, "  %s%s%s x %s %s %d: %s: %s\n", plan->n_builds ? plan->builds[s->build].name : "",
+                plan->n_builds ? "/" : "", plan->variants[s->variant].name,
                 plan->workloads[s->workload].spec, s->warmup ? "warmup" : "rep", s->rep + 1,
                 ab_sample_status_name(r->status), r->reason);
     }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness/plan.h"
+#include "harness/builds.h"
 #include "harness/counters.h"
 
 /* ---- strict numbers --------------------------------------------------- */
@@ -197,11 +198,22 @@ void ab_schedule_interleaved(size_t n_variants, size_t n_workloads, int warmup, 
     }
 }
 
+/*
+ * Builds are shuffled as if each (variant, build) pair were a variant of its
+ * own, so every round holds every build of every cell once, in random order;
+ * without builds the schedule is exactly the historical one for a seed.
+ */
 static void build_schedule(ab_plan *p)
 {
-    p->n_slots = (size_t)(p->warmup + p->reps) * ab_plan_n_cells(p);
+    size_t nb = ab_plan_n_builds(p);
+    p->max_rounds = p->target_ci_pct > 0 && p->reps < AB_TARGET_CI_MAX_ROUNDS ? AB_TARGET_CI_MAX_ROUNDS : p->reps;
+    p->n_slots = (size_t)(p->warmup + p->max_rounds) * ab_plan_n_cells(p);
     p->schedule = grow(NULL, p->n_slots ? p->n_slots : 1, sizeof *p->schedule);
-    ab_schedule_interleaved(p->n_variants, p->n_workloads, p->warmup, p->reps, p->seed, p->schedule);
+    ab_schedule_interleaved(p->n_variants * nb, p->n_workloads, p->warmup, p->max_rounds, p->seed, p->schedule);
+    for (size_t i = 0; i < p->n_slots; i++) {
+        p->schedule[i].build = p->schedule[i].variant % nb;
+        p->schedule[i].variant /= nb;
+    }
 }
 
 /* ---- variants, workloads, events --------------------------------------- */
@@ -271,6 +283,41 @@ static int add_variants(ab_plan *p, const char *list)
     }
     free_tokens(tok, n);
     return rc;
+}
+
+/* "--build NAME=PATH" or "--build NAME=git:REF"; resolved by resolve_builds. */
+static int add_build(ab_plan *p, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1]) return usage_error("run", "--build needs NAME=PATH or NAME=git:REF, not '%s'", arg);
+    size_t len = (size_t)(eq - arg);
+    for (size_t i = 0; i < len; i++)
+        if (!ab_build_name_char(arg[i]))
+            return usage_error("run", "--build: a build name is letters, digits, '.', '_' and '-', not in '%s'", arg);
+    for (size_t i = 0; i < p->n_builds; i++)
+        if (strlen(p->builds[i].name) == len && !strncmp(p->builds[i].name, arg, len))
+            return usage_error("run", "--build: build name given twice in '%s'", arg);
+    p->builds = grow(p->builds, p->n_builds + 1, sizeof *p->builds);
+    ab_plan_build *b = &p->builds[p->n_builds++];
+    memset(b, 0, sizeof *b);
+    b->name = strndup(arg, len);
+    if (!b->name) exit(AB_PARSE_USAGE);
+    b->source = dupstr(eq + 1);
+    return 0;
+}
+
+/* Every build to an absolute, runnable binary with the sample entry point. */
+static int resolve_builds(ab_plan *p)
+{
+    for (size_t i = 0; i < p->n_builds; i++) {
+        ab_plan_build *b = &p->builds[i];
+        char err[1024] = "";
+        if (ab_build_resolve(b->source, !p->quiet, &b->path, &b->commit, err, sizeof err) != 0) {
+            fprintf(stderr, "arenabench run: --build %s=%s: %s\n", b->name, b->source, err);
+            return AB_PARSE_USAGE;
+        }
+    }
+    return 0;
 }
 
 static int add_workloads(ab_plan *p, const char *list)
@@ -372,6 +419,13 @@ static const char run_help[] =
     "  --hugepages N     as root: make N huge pages free for the run, restore after\n"
     "  --no-timeline     do not record the memory timeline\n"
     "  --quiet           no progress and no summary lines\n"
+    "  --build NAME=PATH run every cell with this arenabench binary too (repeatable;\n"
+    "                    the first build is the baseline); NAME=git:REF builds REF of\n"
+    "                    the current directory's git repository in a cached worktree\n"
+    "  --target-ci PCT   add rounds until every cell's 95% CI half-width on wall time\n"
+    "                    (paired against the baseline build/variant) is within PCT%;\n"
+    "                    --reps is then the least number of rounds (docs/noise.md)\n"
+    "  --max-time SEC    the time budget of --target-ci (default 600)\n"
     "\n"
     "exit status: 0 all samples ok; 1 a sample failed or checksums disagree\n"
     "(results are still written); 2 bad input (nothing is written).\n";
@@ -395,7 +449,7 @@ static const char exec_help[] =
 enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
-    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT,
+    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_BUILD, OPT_TARGET_CI, OPT_MAX_TIME,
 };
 
 static void plan_defaults(ab_plan *p, ab_plan_mode mode)
@@ -500,10 +554,14 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"no-timeline", no_argument, NULL, OPT_NO_TIMELINE},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"build", required_argument, NULL, OPT_BUILD},
+        {"target-ci", required_argument, NULL, OPT_TARGET_CI},
+        {"max-time", required_argument, NULL, OPT_MAX_TIME},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     plan_defaults(p, AB_MODE_WORKLOADS);
+    bool max_time_given = false;
     bool events_given = false;
     int rc = 0, opt;
     optind = 0; /* full re-initialisation of GNU getopt */
@@ -517,6 +575,16 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
                 rc = usage_error("run", "--scale needs a number > 0, not '%s'", optarg);
             break;
         case OPT_NO_TIMELINE: p->timeline = false; break;
+        case OPT_BUILD: rc = add_build(p, optarg); break;
+        case OPT_TARGET_CI:
+            if (ab_parse_double(optarg, AB_TARGET_CI_MIN_PCT, 100, &p->target_ci_pct))
+                rc = usage_error("run", "--target-ci needs a percentage in [0.1, 100], not '%s'", optarg);
+            break;
+        case OPT_MAX_TIME:
+            max_time_given = true;
+            if (ab_parse_double(optarg, 1, 1e7, &p->max_time_s))
+                rc = usage_error("run", "--max-time needs seconds >= 1, not '%s'", optarg);
+            break;
         case OPT_HELP: case 'h': fputs(run_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': return unknown_option("run", argc, argv);
         default: rc = common_option(p, "run", opt, optarg, &events_given); break;
@@ -524,6 +592,9 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
     }
     if (rc) return rc;
     if (optind < argc) return usage_error("run", "unexpected argument '%s'", argv[optind]);
+    if (max_time_given && p->target_ci_pct <= 0)
+        return usage_error("run", "--max-time is the budget of --target-ci; give --target-ci PCT too%s", "");
+    if (p->target_ci_pct > 0 && !max_time_given) p->max_time_s = AB_TARGET_CI_DEFAULT_MAX_TIME_S;
     if (p->n_variants == 0 && (rc = add_variants(p, default_variants))) return rc;
     if (p->n_workloads == 0) {
         for (const ab_workload *const *w = ab_workload_catalogue(); *w; w++)
@@ -538,6 +609,9 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
             return AB_PARSE_USAGE;
         }
     }
+    /* Last: a git:REF build may take minutes, so only a plan that is
+     * otherwise sound gets that far. */
+    if ((rc = resolve_builds(p))) return rc;
     return finish_common(p, events_given);
 }
 
@@ -657,6 +731,13 @@ void ab_plan_free(ab_plan *p)
     free(p->variants);
     for (size_t i = 0; i < p->n_workloads; i++) free(p->workloads[i].spec);
     free(p->workloads);
+    for (size_t i = 0; i < p->n_builds; i++) {
+        free(p->builds[i].name);
+        free(p->builds[i].source);
+        free(p->builds[i].path);
+        free(p->builds[i].commit);
+    }
+    free(p->builds);
     free_events(p);
     free(p->out);
     free(p->schedule);

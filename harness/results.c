@@ -133,18 +133,19 @@ json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
 
 /*
  * The expected checksum of a workload is the first ok sample's of the first
- * variant given (in --variants order), so a table reads "variant X differs
- * from the reference"; every other distinct checksum of that workload, in
- * any variant or repetition, is a mismatch.
+ * variant given (in --variants order; of the first build), so a table reads
+ * "variant X differs from the reference"; every other distinct checksum of
+ * that workload, in any variant, build or repetition, is a mismatch.
  */
 static json_t *correctness(json_t *cells, const ab_plan *plan)
 {
     json_t *mismatches = json_array();
     bool any_checked = false;
+    size_t nb = ab_plan_n_builds(plan);
     for (size_t w = 0; w < plan->n_workloads; w++) {
         const char *expected = NULL;
-        for (size_t v = 0; v < plan->n_variants && !expected; v++) {
-            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, v, w)), "samples");
+        for (size_t vb = 0; vb < plan->n_variants * nb && !expected; vb++) {
+            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, vb % nb, vb / nb, w)), "samples");
             size_t i;
             json_t *s;
             json_array_foreach(samples, i, s) {
@@ -157,8 +158,9 @@ static json_t *correctness(json_t *cells, const ab_plan *plan)
         }
         if (!expected) continue;
         any_checked = true;
-        for (size_t v = 0; v < plan->n_variants; v++) {
-            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, v, w)), "samples");
+        for (size_t vb = 0; vb < plan->n_variants * nb; vb++) {
+            size_t v = vb / nb, b = vb % nb;
+            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, b, v, w)), "samples");
             json_t *seen = json_object();
             size_t i;
             json_t *s;
@@ -166,10 +168,10 @@ static json_t *correctness(json_t *cells, const ab_plan *plan)
                 const char *cs = json_string_value(json_object_get(s, "checksum"));
                 if (!cs || !strcmp(cs, expected) || json_object_get(seen, cs)) continue;
                 json_object_set_new(seen, cs, json_true());
-                json_array_append_new(mismatches, json_pack("{s:s, s:s, s:s, s:s}",
-                                                            "workload", plan->workloads[w].spec,
-                                                            "variant", plan->variants[v].name,
-                                                            "checksum", cs, "expected", expected));
+                json_t *m = json_pack("{s:s, s:s, s:s, s:s}", "workload", plan->workloads[w].spec,
+                                      "variant", plan->variants[v].name, "checksum", cs, "expected", expected);
+                if (plan->n_builds) json_object_set_new(m, "build", json_string(plan->builds[b].name));
+                json_array_append_new(mismatches, m);
             }
             json_decref(seen);
         }
@@ -219,6 +221,16 @@ static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
     json_object_set_new(c, "hugepages_free_at_start",
                         extra && extra->hugepages_obtained >= 0 ? json_integer(extra->hugepages_obtained) : json_null());
     json_object_set_new(c, "schedule", json_string("warmup rounds first, then one seeded random permutation of all cells per rep round"));
+    if (plan->n_builds) {
+        json_t *builds = json_array();
+        for (size_t b = 0; b < plan->n_builds; b++) {
+            const ab_plan_build *pb = &plan->builds[b];
+            json_array_append_new(builds, json_pack("{s:s, s:s, s:s, s:o}", "name", pb->name, "source", pb->source,
+                                                    "path", pb->path, "commit",
+                                                    pb->commit ? json_string(pb->commit) : json_null()));
+        }
+        json_object_set_new(c, "builds", builds);
+    }
     if (plan->mode == AB_MODE_EXEC) {
         json_t *cmds = json_object(), *env = json_object();
         for (size_t v = 0; v < plan->n_variants; v++) {
@@ -256,7 +268,7 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
                 const ab_slot *sl = &plan->schedule[i];
                 if (sl->warmup != (pass == 0) || sl->rep != rep || !rec->samples[i].ran) continue;
                 json_t *s = assemble_sample(plan, rec, i);
-                size_t c = ab_plan_cell(plan, sl->variant, sl->workload);
+                size_t c = ab_plan_slot_cell(plan, sl);
                 if (sl->warmup) {
                     json_object_set_new(s, "timeline", json_null());
                     json_array_append_new(warm[c], s);
@@ -267,18 +279,19 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     size_t failed = 0;
     for (size_t i = 0; i < rec->n_samples; i++)
         if (rec->samples[i].ran && rec->samples[i].status != AB_SAMPLE_OK) failed++;
-    for (size_t v = 0; v < plan->n_variants; v++)
-        for (size_t w = 0; w < plan->n_workloads; w++) {
-            size_t c = ab_plan_cell(plan, v, w);
-            json_t *cell = json_object();
-            json_object_set_new(cell, "variant", json_string(plan->variants[v].name));
-            json_object_set_new(cell, "variant_spec", json_string(plan->variants[v].spec_text));
-            json_object_set_new(cell, "workload", json_string(plan->workloads[w].spec));
-            json_object_set_new(cell, "samples", measured[c]);
-            json_object_set_new(cell, "summary", ab_results_summary(measured[c], plan));
-            json_object_set_new(cell, "warmup_samples", warm[c]);
-            json_array_append_new(cells, cell);
-        }
+    for (size_t c = 0; c < n_cells; c++) {
+        size_t w = c % plan->n_workloads, vb = c / plan->n_workloads;
+        size_t v = vb / ab_plan_n_builds(plan), b = vb % ab_plan_n_builds(plan);
+        json_t *cell = json_object();
+        if (plan->n_builds) json_object_set_new(cell, "build", json_string(plan->builds[b].name));
+        json_object_set_new(cell, "variant", json_string(plan->variants[v].name));
+        json_object_set_new(cell, "variant_spec", json_string(plan->variants[v].spec_text));
+        json_object_set_new(cell, "workload", json_string(plan->workloads[w].spec));
+        json_object_set_new(cell, "samples", measured[c]);
+        json_object_set_new(cell, "summary", ab_results_summary(measured[c], plan));
+        json_object_set_new(cell, "warmup_samples", warm[c]);
+        json_array_append_new(cells, cell);
+    }
     free(measured);
     free(warm);
     json_object_set_new(doc, "cells", cells);

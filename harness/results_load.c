@@ -56,6 +56,9 @@ static int validate_cell(const json_t *c, size_t ci, char *err, size_t errlen)
     for (size_t i = 0; strings[i]; i++)
         if (!json_is_string(json_object_get(c, strings[i])))
             return fail(err, errlen, "cells[%zu]: missing required key \"%s\" (a string)", ci, strings[i]);
+    const json_t *build = json_object_get(c, "build");
+    if (build && !json_is_string(build))
+        return fail(err, errlen, "cells[%zu]: \"build\" must be a string", ci);
     const json_t *samples = json_object_get(c, "samples");
     if (!json_is_array(samples))
         return fail(err, errlen, "cells[%zu]: missing required key \"samples\" (an array)", ci);
@@ -95,12 +98,15 @@ int ab_results_validate(const json_t *root, char *err, size_t errlen)
         const json_t *c = json_array_get(cells, ci);
         const char *v = json_string_value(json_object_get(c, "variant"));
         const char *w = json_string_value(json_object_get(c, "workload"));
+        const char *b = json_string_value(json_object_get(c, "build"));
         for (size_t cj = 0; cj < ci; cj++) {
             const json_t *d = json_array_get(cells, cj);
+            const char *db = json_string_value(json_object_get(d, "build"));
             if (!strcmp(v, json_string_value(json_object_get(d, "variant"))) &&
-                !strcmp(w, json_string_value(json_object_get(d, "workload"))))
-                return fail(err, errlen, "cells[%zu]: duplicate cell variant \"%s\" workload \"%s\" (also cells[%zu])",
-                            ci, v, w, cj);
+                !strcmp(w, json_string_value(json_object_get(d, "workload"))) &&
+                (b && db ? !strcmp(b, db) : b == db))
+                return fail(err, errlen, "cells[%zu]: duplicate cell%s%s variant \"%s\" workload \"%s\" (also cells[%zu])",
+                            ci, b ? " build " : "", b ? b : "", v, w, cj);
         }
     }
     return 0;
@@ -134,6 +140,19 @@ static void collect_names(ab_results *r, const char *config_key, const char *cel
         add_unique(list, n, json_string_value(json_object_get(r->cells[c].json, cell_key)));
 }
 
+/* Variant labels in config.variants order; with builds, every build of a
+ * variant in cell order right after each other. */
+static void collect_variant_labels(ab_results *r)
+{
+    const json_t *cfg = json_object_get(json_object_get(r->root, "config"), "variants");
+    for (size_t i = 0; i < json_array_size(cfg); i++) {
+        const char *name = json_string_value(json_array_get(cfg, i));
+        for (size_t c = 0; name && c < r->ncells; c++)
+            if (!strcmp(r->cells[c].variant_name, name)) add_unique(r->variants, &r->nvariants, r->cells[c].variant);
+    }
+    for (size_t c = 0; c < r->ncells; c++) add_unique(r->variants, &r->nvariants, r->cells[c].variant);
+}
+
 ab_results *ab_results_load(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -159,6 +178,7 @@ ab_results *ab_results_load(const char *path, char *err, size_t errlen)
     size_t n = json_array_size(cells);
     if (!r || !(r->cells = calloc(n + 1, sizeof *r->cells)) ||
         !(r->variants = calloc(n + 1, sizeof *r->variants)) ||
+        !(r->labels = calloc(n + 1, sizeof *r->labels)) ||
         !(r->workloads = calloc(n + 1, sizeof *r->workloads))) {
         fail(err, errlen, "%s: out of memory", path);
         json_decref(root);
@@ -171,10 +191,20 @@ ab_results *ab_results_load(const char *path, char *err, size_t errlen)
     for (size_t i = 0; i < n; i++) {
         json_t *c = json_array_get(cells, i);
         r->cells[i].json = c;
-        r->cells[i].variant = json_string_value(json_object_get(c, "variant"));
+        r->cells[i].variant = r->cells[i].variant_name = json_string_value(json_object_get(c, "variant"));
         r->cells[i].workload = json_string_value(json_object_get(c, "workload"));
+        r->cells[i].build = json_string_value(json_object_get(c, "build"));
+        if (r->cells[i].build) {
+            if (asprintf(&r->labels[i], "%s/%s", r->cells[i].build, r->cells[i].variant_name) < 0) {
+                r->labels[i] = NULL;
+                fail(err, errlen, "%s: out of memory", path);
+                ab_results_free(r);
+                return NULL;
+            }
+            r->cells[i].variant = r->labels[i];
+        }
     }
-    collect_names(r, "variants", "variant", r->variants, &r->nvariants);
+    collect_variant_labels(r);
     collect_names(r, "workloads", "workload", r->workloads, &r->nworkloads);
     return r;
 }
@@ -183,6 +213,8 @@ void ab_results_free(ab_results *r)
 {
     if (!r)
         return;
+    for (size_t i = 0; r->labels && i < r->ncells; i++) free(r->labels[i]);
+    free(r->labels);
     free(r->cells);
     free(r->variants);
     free(r->workloads);

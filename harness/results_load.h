@@ -16,8 +16,17 @@
 
 #define AB_RESULTS_SCHEMA_VERSION 1
 
+/*
+ * A file made with `run --build` has several cells per (variant, workload),
+ * one per build.  Readers that show or match cells by variant see the
+ * label "BUILD/VARIANT" then, so every build is a column of its own in
+ * tables and a series of its own in plots, and files with the same builds
+ * compare cell by cell.
+ */
 typedef struct ab_results_cell {
-    const char *variant;       /* borrowed from the JSON document */
+    const char *variant;       /* the label: the variant, or "BUILD/VARIANT" when the cell has a build */
+    const char *variant_name;  /* the cell's "variant" (borrowed from the JSON document) */
+    const char *build;         /* the cell's "build", NULL when it has none */
     const char *workload;
     json_t *json;              /* the cell object */
 } ab_results_cell;
@@ -27,6 +36,7 @@ typedef struct ab_results {
     char path[512];
     ab_results_cell *cells;
     size_t ncells;
+    char **labels;             /* owned "BUILD/VARIANT" strings, one per cell (NULL without a build) */
     /* Distinct names in the order config.variants / config.workloads list
      * them, then in order of first appearance among the cells. */
     const char **variants;
@@ -51,7 +61,7 @@ int ab_results_validate(const json_t *root, char *err, size_t errlen);
 ab_results *ab_results_load(const char *path, char *err, size_t errlen);
 void ab_results_free(ab_results *r);
 
-/* The cell for (variant, workload), or NULL. */
+/* The cell for (variant label, workload), or NULL. */
 const ab_results_cell *ab_results_find(const ab_results *r, const char *variant, const char *workload);
 
 /* config.scale, or NaN when absent. */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "allocators/reference.h"
+#include "harness/builds.h"
 #include "harness/child.h"
 #include "harness/counters.h"
 #include "harness/runner.h"
@@ -144,6 +145,62 @@ static void take_child_verdict(ab_sample_record *r, json_t *s)
 
 /* ---- run mode ------------------------------------------------------------ */
 
+/* A build's sample (builds.h): exec its binary's sample entry point with
+ * stdout on the pipe; it writes the same JSON as ab_child_run_sample. */
+static _Noreturn void exec_build_sample(const ab_plan *plan, const ab_slot *slot, int out_fd)
+{
+    const ab_plan_build *b = &plan->builds[slot->build];
+    char scale[40], seed[32], pin[16];
+    snprintf(scale, sizeof scale, "%.17g", plan->scale);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)plan->seed);
+    snprintf(pin, sizeof pin, "%d", plan->pin);
+    size_t len = 1;
+    for (size_t e = 0; e < plan->n_events; e++) len += strlen(plan->events[e]) + 1;
+    char *events = malloc(len + sizeof "none");
+    if (!events) _exit(3);
+    strcpy(events, plan->n_events ? "" : "none");
+    for (size_t e = 0; e < plan->n_events; e++) {
+        if (e) strcat(events, ",");
+        strcat(events, plan->events[e]);
+    }
+    char *argv[24];
+    size_t n = 0;
+    argv[n++] = b->path;
+    argv[n++] = AB_SAMPLE_COMMAND;
+    argv[n++] = "--quiet";
+    argv[n++] = "--reps";
+    argv[n++] = "1";
+    argv[n++] = "--warmup";
+    argv[n++] = "0";
+    argv[n++] = "--variants";
+    argv[n++] = plan->variants[slot->variant].name;
+    argv[n++] = "--workloads";
+    argv[n++] = plan->workloads[slot->workload].spec;
+    argv[n++] = "--scale";
+    argv[n++] = scale;
+    argv[n++] = "--seed";
+    argv[n++] = seed;
+    argv[n++] = "--events";
+    argv[n++] = events;
+    if (plan->pin >= 0) {
+        argv[n++] = "--pin";
+        argv[n++] = pin;
+    }
+    if (!plan->timeline) argv[n++] = "--no-timeline";
+    argv[n] = NULL;
+    if (dup2(out_fd, STDOUT_FILENO) < 0) _exit(3);
+    execv(b->path, argv);
+    char reason[300];
+    snprintf(reason, sizeof reason, "cannot execute build %s (%s): %s", b->name, b->path, strerror(errno));
+    json_t *fail = json_pack("{s:s, s:s}", "status", "failed", "reason", reason);
+    char *text = fail ? json_dumps(fail, JSON_COMPACT) : NULL;
+    if (text) {
+        ssize_t ignored = write(STDOUT_FILENO, text, strlen(text));
+        (void)ignored;
+    }
+    _exit(0);
+}
+
 static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_record *rec,
                               ab_sample_record *r, buffer *b, const sigset_t *waitmask)
 {
@@ -165,6 +222,7 @@ static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_r
     }
     if (pid == 0) {
         close(fds[0]);
+        if (plan->n_builds) exec_build_sample(plan, slot, fds[1]);
         ab_child_run_sample(plan, slot, fds[1]);
     }
     close(fds[1]);
@@ -438,8 +496,9 @@ static void progress(const ab_plan *plan, size_t i, int64_t started_ns)
     size_t n = plan->n_slots;
     double elapsed = (now_ns() - started_ns) / 1e9;
     double eta = i > 0 ? elapsed / (double)i * (double)(n - i) : 0;
-    fprintf(stderr, "\r\033[K[sample %zu/%zu] cell %zu of %zu: %s x %s %s %d  ETA %02d:%02d",
-            i + 1, n, ab_plan_cell(plan, s->variant, s->workload) + 1, ab_plan_n_cells(plan),
+    fprintf(stderr, "\r\033[K[sample %zu/%zu] cell %zu of %zu: %s%s%s x %s %s %d  ETA %02d:%02d",
+            i + 1, n, ab_plan_slot_cell(plan, s) + 1, ab_plan_n_cells(plan),
+            plan->n_builds ? plan->builds[s->build].name : "", plan->n_builds ? "/" : "",
             plan->variants[s->variant].name, plan->workloads[s->workload].spec,
             s->warmup ? "warmup" : "rep", s->rep + 1, (int)eta / 60, (int)eta % 60);
     fflush(stderr);
