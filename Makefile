@@ -11,19 +11,22 @@ BUILD    := build
 # the interpreter whose sys._debugmallocstats() `validate` compares against
 # must be the same build, so both come from $(PYTHON).
 LIBPYTHON := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('INSTSONAME') or '')" 2>/dev/null)
-GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS := -I. -D_GNU_SOURCE \
             -DAB_PYTHON='"$(PYTHON)"' -DAB_LIBPYTHON='"$(LIBPYTHON)"' \
-            -DAB_GIT_COMMIT='"$(GIT_COMMIT)"' -DAB_SOURCE_DIR='"$(CURDIR)"'
+            -DAB_SOURCE_DIR='"$(CURDIR)"'
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
 LDLIBS   := -lpfm -ljansson -ldl -lm -lpthread
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRCS  := $(wildcard allocators/*.c workloads/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
+# harness/ holds main.c and one cmd_*.c per subcommand; its wings (util,
+# counters, system, results, run, report, validate, microbench) the shared
+# machinery; workloads/trace/ the trace format and replay.
+LIB_SRCS  := $(wildcard allocators/*.c workloads/*.c workloads/trace/*.c harness/*/*.c) \
+             $(filter-out harness/main.c,$(wildcard harness/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 
@@ -44,35 +47,39 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 all: $(BUILD)/arenabench $(EXTRA_TARGETS)
 
-# ---- normal flavour -------------------------------------------------------
-$(BUILD)/normal/%.o: %.c
+# ---- build flavours ------------------------------------------------------
+# One template, instantiated for the normal build and the ASan+UBSan build,
+# so the two cannot drift.  $(1) flavour, $(2) extra compile/link flags.
+define FLAVOUR_RULES
+$(BUILD)/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) -c $$< -o $$@
+
+$(BUILD)/$(1)/harness/system/build_info.o: $(BUILD)/gen/build_info_gen.h
+$(BUILD)/$(1)/harness/system/build_info.o: CPPFLAGS += -I$(BUILD)/gen
+
+$(BUILD)/$(1)/libarenabench.a: $$(call objs,$(1),$$(LIB_SRCS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(BUILD)/$(1)/arenabench: $(BUILD)/$(1)/harness/main.o $(BUILD)/$(1)/libarenabench.a
+	$$(CC) $$(CFLAGS) $(2) -rdynamic $$^ -o $$@ $$(LDLIBS)
+
+$(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/%.o $(BUILD)/$(1)/libarenabench.a
+	$$(CC) $$(CFLAGS) $(2) -rdynamic $$^ -o $$@ $$(LDLIBS) -lcmocka
+endef
+$(eval $(call FLAVOUR_RULES,normal,))
+$(eval $(call FLAVOUR_RULES,asan,$(SAN_FLAGS)))
+
+# The build's provenance: regenerated on every make, rewritten only when the
+# commit, the dirty state or the flags change (harness/build-info.sh).
+.PHONY: FORCE
+$(BUILD)/gen/build_info_gen.h: FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	@bash harness/build-info.sh $@ $(CC) $(CFLAGS)
 
-$(BUILD)/normal/libarenabench.a: $(call objs,normal,$(LIB_SRCS))
-	@rm -f $@
-	ar rcs $@ $^
-
-$(BUILD)/arenabench: $(BUILD)/normal/harness/main.o $(BUILD)/normal/libarenabench.a
-	$(CC) $(CFLAGS) -rdynamic $^ -o $@ $(LDLIBS)
-
-$(BUILD)/normal/tests/%: $(BUILD)/normal/tests/%.o $(BUILD)/normal/libarenabench.a
-	$(CC) $(CFLAGS) -rdynamic $^ -o $@ $(LDLIBS) -lcmocka
-
-# ---- sanitizer flavour ----------------------------------------------------
-$(BUILD)/asan/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
-
-$(BUILD)/asan/libarenabench.a: $(call objs,asan,$(LIB_SRCS))
-	@rm -f $@
-	ar rcs $@ $^
-
-$(BUILD)/asan/arenabench: $(BUILD)/asan/harness/main.o $(BUILD)/asan/libarenabench.a
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -rdynamic $^ -o $@ $(LDLIBS)
-
-$(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(BUILD)/asan/libarenabench.a
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -rdynamic $^ -o $@ $(LDLIBS) -lcmocka
+$(BUILD)/arenabench: $(BUILD)/normal/arenabench
+	cp $< $@
 
 # ---- top-level targets ----------------------------------------------------
 deps:

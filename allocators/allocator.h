@@ -81,6 +81,13 @@ typedef struct ab_allocator {
     void (*stats)(void *self, ab_alloc_stats *out);
     /* Optional: install the arena event hook (NULL where unsupported). */
     void (*set_arena_hook)(void *self, ab_arena_event_fn fn, void *arg);
+    /* Optional (NULL where unsupported): install fn to be called just
+     * *before* an arena is unmapped, while its pages are still mapped (the
+     * arena hook runs after).  Memory that leaves the process's counts only
+     * at munmap -- hugetlb pages -- has its local maximum exactly here, so
+     * the harness reads it in fn.  fn must be cheap and must not allocate
+     * through this allocator; NULL removes it. */
+    void (*set_before_unmap)(void *self, void (*fn)(void *arg), void *arg);
     void (*destroy)(void *self);
 } ab_allocator;
 

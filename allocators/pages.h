@@ -47,11 +47,11 @@ void ab_pages_4k_init(ab_pages *pg);
 void ab_pages_hugetlb_init(ab_pages *pg);
 void ab_pages_thp_init(ab_pages *pg, bool aligned);
 
-/* Counted system calls shared by the backends. */
+/* Counted system calls shared by the backends (pages.c). */
 void *ab_pages_sys_mmap(ab_pages *pg, size_t size, int extra_flags);
 int ab_pages_sys_munmap(ab_pages *pg, void *p, size_t size);
 
-/* Machine facts, read fresh on every call. */
+/* Machine facts, read fresh on every call (pages_facts.c). */
 size_t ab_pages_hugetlb_size(void);          /* Hugepagesize in bytes, 0 if unknown */
 long ab_pages_hugetlb_free(void);            /* HugePages_Free, -1 if unknown */
 size_t ab_pages_thp_size(void);              /* THP PMD size (2 MiB default) */

@@ -328,6 +328,11 @@ static void a_set_hook(void *self, ab_arena_event_fn fn, void *arg)
     ab_pymalloc_set_arena_hook(self, fn, arg);
 }
 
+static void a_set_before_unmap(void *self, void (*fn)(void *arg), void *arg)
+{
+    ab_pymalloc_set_unmap_probe(self, fn, arg);
+}
+
 static void a_destroy(void *self)
 {
     ab_pymalloc_delete(self);
@@ -346,6 +351,7 @@ void ab_pymalloc_as_allocator(ab_pymalloc *pm, const char *name, ab_allocator *o
     out->free = pm->free_fn;
     out->stats = a_stats;
     out->set_arena_hook = a_set_hook;
+    out->set_before_unmap = a_set_before_unmap;
     out->destroy = a_destroy;
 }
 

@@ -9,6 +9,7 @@
  * an unknown key or value, or an invalid combination is rejected.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "allocators/variant.h"
@@ -265,4 +266,72 @@ int ab_variant_open(const ab_variant *v, ab_allocator *out, char *err, size_t er
     else ab_pymalloc_config_format(&v->cfg, name, sizeof name);
     ab_pymalloc_as_allocator(pm, name, out);
     return 0;
+}
+
+void ab_variant_canonical(const ab_variant *v, char *buf, size_t len)
+{
+    if (v->kind == AB_VARIANT_PYMALLOC)
+        ab_pymalloc_config_format(&v->cfg, buf, len);
+    else
+        snprintf(buf, len, "%s", v->ref[0] ? v->ref : v->name);
+}
+
+void ab_variant_list_free(char **specs)
+{
+    if (!specs) return;
+    for (char **s = specs; *s; s++) free(*s);
+    free(specs);
+}
+
+static bool is_spec_continuation(const char *tok, size_t len)
+{
+    return memchr(tok, '=', len) && !memchr(tok, ':', len);
+}
+
+int ab_variant_split_list(const char *list, char ***specs, char *err, size_t errlen)
+{
+    *specs = NULL;
+    size_t n = 0, cap = 0;
+    char **out = NULL;
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        bool continues = n > 0 && !strncmp(out[n - 1], "pymalloc:", 9) && is_spec_continuation(p, len);
+        if (len == 0) {
+            snprintf(err, errlen, "empty variant name in '%s'", list);
+            goto fail;
+        }
+        if (continues) {
+            size_t old = strlen(out[n - 1]);
+            char *grown = realloc(out[n - 1], old + 1 + len + 1);
+            if (!grown) goto oom;
+            grown[old] = ',';
+            memcpy(grown + old + 1, p, len);
+            grown[old + 1 + len] = 0;
+            out[n - 1] = grown;
+        } else {
+            if (n + 2 > cap) {
+                cap = cap ? 2 * cap : 8;
+                char **bigger = realloc(out, cap * sizeof *out);
+                if (!bigger) goto oom;
+                out = bigger;
+            }
+            out[n] = strndup(p, len);
+            if (!out[n]) goto oom;
+            out[++n] = NULL;
+        }
+        if (!comma) break;
+        p = comma + 1;
+    }
+    *specs = out;
+    return (int)n;
+oom:
+    snprintf(err, errlen, "out of memory");
+fail:
+    if (out) {
+        out[n] = NULL;
+        ab_variant_list_free(out);
+    }
+    return -1;
 }

@@ -67,6 +67,21 @@ int ab_variant_parse(const char *spec, ab_variant *out, char *err, size_t errlen
 /* Canonical "pymalloc:pages=..,arena=..,pool=..,reclaim=.." text of a config. */
 void ab_pymalloc_config_format(const ab_pymalloc_config *cfg, char *buf, size_t len);
 
+/* The canonical name of a parsed variant: the full pymalloc spec of its
+ * configuration (so "4k" and "pymalloc:pages=4k" name one thing), or the
+ * reference allocator's name.  The only place names are canonicalised. */
+void ab_variant_canonical(const ab_variant *v, char *buf, size_t len);
+
+/*
+ * Split a comma-separated --variants list into specs.  A pymalloc spec
+ * contains commas itself ("pymalloc:pages=thp,arena=2M"), so a key=value
+ * token without ':' continues the pymalloc spec before it.  Empty items are
+ * an error.  On success *specs is a malloc'ed, NULL-terminated array (free
+ * with ab_variant_list_free) and the count is returned; -1 with err set.
+ */
+int ab_variant_split_list(const char *list, char ***specs, char *err, size_t errlen);
+void ab_variant_list_free(char **specs);
+
 /* Whether the variant can run on this machine; if not, why (e.g. library missing). */
 bool ab_variant_available(const ab_variant *v, char *why, size_t whylen);
 

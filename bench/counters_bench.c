@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "harness/counters.h"
-#include "harness/counters_impl.h"
+#include "harness/counters/counters.h"
+#include "harness/counters/counters_impl.h"
 
 #define DEFAULT_ITERATIONS 2000
 

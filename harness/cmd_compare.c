@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness/commands.h"
-#include "harness/report_metrics.h"
-#include "harness/report_stats.h"
-#include "harness/report_table.h"
-#include "harness/results_load.h"
+#include "harness/report/report_metrics.h"
+#include "harness/util/report_stats.h"
+#include "harness/report/report_table.h"
+#include "harness/results/results_load.h"
 
 #define DEFAULT_THRESHOLD_PCT 5.0
 #define DEFAULT_ALPHA 0.05

@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "harness/commands.h"
-#include "harness/counters_impl.h"
-#include "harness/machine.h"
-#include "harness/sysfacts.h"
+#include "harness/counters/counters_impl.h"
+#include "harness/system/machine.h"
+#include "harness/system/sysfacts.h"
 #include <perfmon/pfmlib.h>
 
 /* A pool this size (128 x 2 MiB = 256 MiB) holds the default matrix's
@@ -186,8 +186,11 @@ static void print_text(const ab_sysfacts *f, json_t *pmus, json_t *advice)
     printf("THP                  enabled [%s], defrag [%s]\n", or_unknown(f->thp_enabled), or_unknown(f->thp_defrag));
     printf("huge pages           size %ld kB, pool %ld total, %ld free\n", f->hugepage_size_kb,
            f->hugepages_total, f->hugepages_free);
-    printf("build                %s, libpfm %s, libpython %s, commit %s\n", f->compiler, f->libpfm,
-           or_unknown(f->libpython), or_unknown(f->git_commit));
+    printf("build                %s, libpfm %s, libpython %s, commit %s%s\n", f->compiler, f->libpfm,
+           or_unknown(f->libpython), or_unknown(f->git_commit), f->git_dirty ? " (dirty tree)" : "");
+    if (f->source_git_commit[0] && strcmp(f->source_git_commit, f->git_commit) != 0)
+        printf("                     the source tree is now at %s: rebuild (make) before measuring\n",
+               f->source_git_commit);
     printf("\nwhat to do:\n");
     if (json_array_size(advice) == 0)
         printf("  nothing: every counter and page backend arenabench uses is available here\n");

@@ -4,8 +4,8 @@
  * schedule, isolation, statistics and results JSON as `run`.
  */
 #include "harness/commands.h"
-#include "harness/drive.h"
-#include "harness/plan.h"
+#include "harness/run/drive.h"
+#include "harness/run/plan.h"
 
 int cmd_exec(int argc, char **argv)
 {

@@ -16,7 +16,7 @@
 #include <jansson.h>
 #include "allocators/variant.h"
 #include "harness/commands.h"
-#include "harness/counters.h"
+#include "harness/counters/counters.h"
 #include "workloads/workload.h"
 
 /* Pages touched while the probe counters are enabled: enough that a

@@ -23,8 +23,8 @@
 #include "allocators/reference.h"
 #include "allocators/variant.h"
 #include "harness/commands.h"
-#include "harness/machine.h"
-#include "harness/microbench.h"
+#include "harness/system/machine.h"
+#include "harness/microbench/microbench.h"
 
 #define MB_DEFAULT_VARIANTS "4k,hugetlb,thp,thp-1m,noreclaim,mostfull,glibc,jemalloc,mimalloc,tcmalloc,cpython"
 #define MB_DEFAULT_OPS 2000000
@@ -214,46 +214,43 @@ static int parse_options(int argc, char **argv, mb_options *o)
  * any sample runs.  Returns the count, or -1 after printing why. */
 static int parse_variants(const char *list, mb_variant *out)
 {
-    char buf[4096];
-    if (strlen(list) >= sizeof buf) {
-        fprintf(stderr, "arenabench microbench: --variants list too long\n");
+    char **specs, err[512] = "";
+    int nspecs = ab_variant_split_list(list, &specs, err, sizeof err);
+    if (nspecs < 0) {
+        fprintf(stderr, "arenabench microbench: --variants: %s\n", err);
         return -1;
     }
-    snprintf(buf, sizeof buf, "%s", list);
-    int n = 0;
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    int n = 0, rc = 0;
+    for (int k = 0; k < nspecs && rc == 0; k++) {
+        const char *tok = specs[k];
+        mb_variant *v = &out[n];
         if (n == MB_MAX_VARIANTS) {
             fprintf(stderr, "arenabench microbench: more than %d variants\n", MB_MAX_VARIANTS);
-            return -1;
-        }
-        mb_variant *v = &out[n];
-        memset(v, 0, sizeof *v);
-        if (strlen(tok) >= sizeof v->spec) {
+            rc = -1;
+        } else if (memset(v, 0, sizeof *v), strlen(tok) >= sizeof v->spec) {
             fprintf(stderr, "arenabench microbench: variant name too long: '%s'\n", tok);
-            return -1;
+            rc = -1;
         }
-        snprintf(v->spec, sizeof v->spec, "%s", tok);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && rc == 0; i++) {
             if (!strcmp(out[i].spec, tok)) {
                 fprintf(stderr, "arenabench microbench: variant '%s' given twice\n", tok);
-                return -1;
+                rc = -1;
             }
         }
+        if (rc) break;
+        snprintf(v->spec, sizeof v->spec, "%s", tok);
         /* Reference allocators go straight to reference.c, so they work
          * whether or not variant.c knows them. */
         v->is_ref = ab_ref_known(tok);
-        char err[512];
         if (!v->is_ref && ab_variant_parse(tok, &v->parsed, err, sizeof err) < 0) {
             fprintf(stderr, "arenabench microbench: bad variant '%s': %s\n", tok, err);
-            return -1;
+            rc = -1;
+            break;
         }
         n++;
     }
-    if (n == 0) {
-        fprintf(stderr, "arenabench microbench: --variants is empty\n");
-        return -1;
-    }
-    return n;
+    ab_variant_list_free(specs);
+    return rc ? -1 : n;
 }
 
 static int open_variant(const mb_variant *v, ab_allocator *a, char *err, size_t errlen)
@@ -457,11 +454,9 @@ static json_t *results_json(const mb_variant *vars, int n, const mb_options *o, 
         }
         char canonical[AB_VARIANT_NAME_MAX];
         const char *spec = v->spec;
-        if (!v->is_ref && v->parsed.kind == AB_VARIANT_PYMALLOC) {
-            ab_pymalloc_config_format(&v->parsed.cfg, canonical, sizeof canonical);
+        if (!v->is_ref) {
+            ab_variant_canonical(&v->parsed, canonical, sizeof canonical);
             spec = canonical;
-        } else if (!v->is_ref) {
-            spec = v->parsed.ref;
         }
         json_array_append_new(
             results,

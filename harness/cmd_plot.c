@@ -16,9 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness/commands.h"
-#include "harness/report_metrics.h"
-#include "harness/report_stats.h"
-#include "harness/results_load.h"
+#include "harness/report/report_metrics.h"
+#include "harness/util/report_stats.h"
+#include "harness/results/results_load.h"
 
 #define PLOT_CONFIDENCE 0.95
 #define DEFAULT_OUT_DIR "plots/out"

@@ -2,8 +2,8 @@
  * cmd_run.c -- `arenabench run`: the variant x workload matrix.
  */
 #include "harness/commands.h"
-#include "harness/drive.h"
-#include "harness/plan.h"
+#include "harness/run/drive.h"
+#include "harness/run/plan.h"
 
 int cmd_run(int argc, char **argv)
 {

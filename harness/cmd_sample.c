@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "harness/builds.h"
-#include "harness/child.h"
+#include "harness/run/builds.h"
+#include "harness/run/child.h"
 #include "harness/commands.h"
-#include "harness/plan.h"
+#include "harness/run/plan.h"
 
 #define AB_SAMPLE_TEST_DELAY_ENV "AB_SAMPLE_TEST_DELAY_US"
 /* An hour: any larger test delay is a typo. */

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "harness/commands.h"
-#include "harness/report_metrics.h"
-#include "harness/report_stats.h"
-#include "harness/report_table.h"
-#include "harness/results_load.h"
+#include "harness/report/report_metrics.h"
+#include "harness/util/report_stats.h"
+#include "harness/report/report_table.h"
+#include "harness/results/results_load.h"
 
 #define TABLE_ALPHA 0.05
 #define TABLE_CONFIDENCE 0.95

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness/commands.h"
-#include "harness/validate_run.h"
-#include "harness/validate_trace.h"
+#include "harness/validate/validate_run.h"
+#include "harness/validate/validate_trace.h"
 #include "workloads/workload.h"
 
 #ifndef AB_PYTHON

@@ -15,7 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include "harness/report_stats.h"
+#include "harness/util/report_stats.h"
 #include "tests/reportutil.h"
 #include "tests/testutil.h"
 

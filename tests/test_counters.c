@@ -35,8 +35,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "harness/counters.h"
-#include "harness/counters_impl.h"
+#include "harness/counters/counters.h"
+#include "harness/counters/counters_impl.h"
 #include "tests/testutil.h"
 
 /* Fresh pages touched by the page-fault tests: far above the handful of

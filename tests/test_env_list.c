@@ -17,8 +17,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <jansson.h>
-#include "harness/machine.h"
-#include "harness/sysfacts.h"
+#include "harness/system/machine.h"
+#include "harness/system/sysfacts.h"
+#include "harness/system/build_info.h"
 #include "tests/testutil.h"
 
 /* The oracle for "is there a PMU": the syscall itself, user space only. */
@@ -135,6 +136,46 @@ static void check_machine_block(json_t *m)
     assert_non_null(commit);
     assert_true(strlen(commit) >= 7);
     assert_string_equal(json_string_value(json_object_get(m, "libpython")), AB_LIBPYTHON);
+}
+
+/* Provenance: machine.git_commit names the commit the *binary* was built
+ * from.  Pointing AB_SOURCE_DIR at another repository stands for "the tree
+ * moved on after the build": its HEAD must be recorded beside the binary's
+ * commit and flagged, never put in its place. */
+static void machine_names_the_binary_commit_not_the_tree_head(void **state)
+{
+    (void)state;
+    char repo[] = "/tmp/abtest-repo-XXXXXX";
+    assert_non_null(mkdtemp(repo));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && git init -q && git -c user.name=t -c user.email=t@t commit -q --allow-empty -m later"
+             " && git rev-parse --short=12 HEAD > head", repo);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/head", repo);
+    char *head = ab_test_slurp(cmd);
+    assert_non_null(head);
+    head[strcspn(head, "\n")] = 0;
+
+    char *old = getenv("AB_SOURCE_DIR") ? strdup(getenv("AB_SOURCE_DIR")) : NULL;
+    setenv("AB_SOURCE_DIR", repo, 1);
+    json_t *j = run_json("env --json", 0);
+    if (old) setenv("AB_SOURCE_DIR", old, 1);
+    else unsetenv("AB_SOURCE_DIR");
+    free(old);
+
+    json_t *m = json_object_get(j, "machine");
+    assert_string_equal(json_string_value(json_object_get(m, "git_commit")), ab_build_commit());
+    assert_string_equal(json_string_value(json_object_get(m, "source_git_commit")), head);
+    assert_true(json_is_true(json_object_get(m, "source_differs")));
+    assert_true(json_is_boolean(json_object_get(m, "git_dirty")));
+    char identity[128];
+    ab_build_identity(identity, sizeof identity);
+    assert_string_equal(json_string_value(json_object_get(m, "build_identity")), identity);
+    json_decref(j);
+    free(head);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", repo);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void env_json_machine_block_matches_kernel(void **state)
@@ -329,6 +370,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(env_text_exits_0_with_facts_and_advice),
         cmocka_unit_test(env_json_machine_block_matches_kernel),
+        cmocka_unit_test(machine_names_the_binary_commit_not_the_tree_head),
         cmocka_unit_test(machine_json_direct),
         cmocka_unit_test(bracketed_choice),
         cmocka_unit_test(list_events_says_what_counts),

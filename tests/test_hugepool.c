@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "harness/hugepool.h"
+#include "harness/system/hugepool.h"
 #include "tests/testutil.h"
 
 #define RESERVE 4

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "harness/hugetlb_status.h"
+#include "harness/system/hugetlb_status.h"
 #include "tests/results_schema.h"
 #include "tests/testutil.h"
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "harness/counters.h"
-#include "harness/plan.h"
+#include "harness/counters/counters.h"
+#include "harness/run/plan.h"
 #include "tests/testutil.h"
 
 #define NV 3

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "harness/counters.h"
+#include "harness/counters/counters.h"
 #include "tests/results_schema.h"
 #include "tests/testutil.h"
 

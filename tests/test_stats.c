@@ -6,8 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <math.h>
-#include "harness/stats.h"
-#include "harness/report_stats.h"
+#include "harness/run/stats.h"
+#include "harness/util/report_stats.h"
 
 #define CLOSE(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "harness/results_load.h"
+#include "harness/results/results_load.h"
 #include "tests/reportutil.h"
 #include "tests/testutil.h"
 

@@ -20,12 +20,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness/commands.h"
-#include "harness/validate_trace.h"
+#include "harness/validate/validate_trace.h"
 #include "allocators/variant.h"
 #include "tests/testutil.h"
-#include "tests/budget_alloc.h"
-#include "workloads/replay.h"
-#include "workloads/trace_format.h"
+#include "tests/fuzz/budget_alloc.h"
+#include "workloads/trace/replay.h"
+#include "workloads/trace/trace_format.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "tests/testutil.h"
-#include "harness/validate_run.h"
+#include "harness/validate/validate_run.h"
 
 /* The layout CPython 3.11 prints (abridged: the class table is skipped by the parser). */
 static const char sample_stats[] =

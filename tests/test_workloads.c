@@ -99,7 +99,8 @@ static void *ck_realloc(void *self, void *p, size_t n)
 
 static ab_allocator checker_allocator(checker *c)
 {
-    ab_allocator a = {"checker", c, ck_malloc, ck_calloc, ck_realloc, ck_free, NULL, NULL, NULL};
+    ab_allocator a = {.name = "checker", .self = c, .malloc = ck_malloc, .calloc = ck_calloc,
+                      .realloc = ck_realloc, .free = ck_free};
     return a;
 }
 

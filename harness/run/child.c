@@ -1,0 +1,382 @@
+/*
+ * child.c -- one sample in its own process.
+ *
+ * What the measured phase contains, by construction: between the workload's
+ * phase_begin() and phase_end() the harness does only clock_gettime, one
+ * getrusage, one counter-group ioctl at each end, and the timeline records
+ * (see timeline.h).  Everything that allocates with glibc malloc (jansson,
+ * stdio) or reads /proc at length (allocator stats, VmHWM) happens outside.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "allocators/variant.h"
+#include "harness/run/child.h"
+#include "harness/system/hugetlb_status.h"
+#include "harness/run/timeline.h"
+
+typedef struct phase_state {
+    ab_counter_set *counters;
+    ab_timeline *timeline;       /* NULL with --no-timeline */
+    ab_hugetlb_meter *hugetlb;   /* NULL: the variant maps no hugetlb pages */
+    const ab_allocator *alloc;
+    int phases;                  /* completed begin/end pairs */
+    int64_t test_delay_ns;       /* plan.h: the sample entry point's test hook */
+    bool open;                   /* inside a phase */
+    struct timespec t_begin;
+    struct rusage ru_begin;
+    int64_t wall_ns, user_ns, sys_ns;
+    /* Taken at the (last) end of the measured phase. */
+    ab_alloc_stats stats;
+    long rss_peak_kb, rss_end_kb;
+    long hugetlb_end_kb;         /* HugetlbPages, -1 unknown */
+    long hugetlb_peak_kb;        /* the meter's peak up to here, -1 unknown */
+} phase_state;
+
+static int64_t ts_ns(const struct timespec *t)
+{
+    return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static int64_t tv_ns(const struct timeval *t)
+{
+    return (int64_t)t->tv_sec * 1000000000 + (int64_t)t->tv_usec * 1000;
+}
+
+void ab_read_mem_status(const char *path, long *hwm_kb, long *rss_kb, long *hugetlb_kb)
+{
+    *hwm_kb = *rss_kb = *hugetlb_kb = -1;
+    FILE *f = fopen(path, "re");
+    if (!f) return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "VmHWM:", 6)) *hwm_kb = strtol(line + 6, NULL, 10);
+        else if (!strncmp(line, "VmRSS:", 6)) *rss_kb = strtol(line + 6, NULL, 10);
+        else if (!strncmp(line, "HugetlbPages:", 13)) *hugetlb_kb = strtol(line + 13, NULL, 10);
+    }
+    fclose(f);
+}
+
+void ab_read_vm_status(const char *path, long *hwm_kb, long *rss_kb)
+{
+    long ignored;
+    ab_read_mem_status(path, hwm_kb, rss_kb, &ignored);
+}
+
+static json_t *kb_or_null(long kb)
+{
+    return kb >= 0 ? json_integer(kb) : json_null();
+}
+
+void ab_sample_add_mem(json_t *sample, long rss_peak_kb, long rss_end_kb, long hugetlb_peak_kb,
+                       long hugetlb_end_kb)
+{
+    json_object_set_new(sample, "hugetlb_kb_end", kb_or_null(hugetlb_end_kb));
+    json_object_set_new(sample, "hugetlb_kb_peak", kb_or_null(hugetlb_peak_kb));
+    bool peak = rss_peak_kb >= 0 && hugetlb_peak_kb >= 0, end = rss_end_kb >= 0 && hugetlb_end_kb >= 0;
+    json_object_set_new(sample, "mem_peak_kb", peak ? json_integer(rss_peak_kb + hugetlb_peak_kb) : json_null());
+    json_object_set_new(sample, "mem_end_kb", end ? json_integer(rss_end_kb + hugetlb_end_kb) : json_null());
+}
+
+/*
+ * Tracking the hugetlb peak.  HugetlbPages counts the huge pages currently
+ * faulted into this process's MAP_HUGETLB mappings, and in a sample's child
+ * the only such mappings are the model's arenas (the harness maps none).  A
+ * huge page enters the count when it is first touched inside an arena that
+ * is already mapped, and leaves it only when that arena is munmapped, which
+ * the model does only through its page backend, in free_arena() (reclaim)
+ * -- or at teardown, after every measurement.  So between two unmaps the
+ * count never falls: its maximum over any stretch of the run is reached
+ * either just before an unmap or at the stretch's end.  The arena hook
+ * runs *after* munmap and the map event comes before the arena is touched,
+ * so neither sees the pages of an arena filled and freed between two
+ * events; hence the unmap probe, which reads the count while the arena is
+ * still mapped.  With a read before every unmap (the probe) and one at the
+ * end of the measured phase, the meter's peak is the true peak up to that
+ * end, whatever the timeline ticks happen to catch.
+ */
+static void on_unmap_probe(void *arg)
+{
+    ab_hugetlb_meter_read(arg);
+}
+
+/* The arena hook when the hugetlb meter is armed but there is no timeline
+ * (with a timeline, its records read the meter). */
+static void on_arena_read_meter(void *arg, int mapped, int64_t arenas_current)
+{
+    (void)mapped;
+    (void)arenas_current;
+    ab_hugetlb_meter_read(arg);
+}
+
+/* Whether the variant can map MAP_HUGETLB pages through the model. */
+static bool variant_maps_hugetlb(const ab_variant *v)
+{
+    return v->kind == AB_VARIANT_PYMALLOC && v->cfg.pages == AB_PAGES_HUGETLB;
+}
+
+static void phase_begin(void *hook)
+{
+    phase_state *ps = hook;
+    if (ps->open) return;
+    ps->open = true;
+    if (ps->timeline) ab_timeline_record(ps->timeline, AB_TL_BEGIN);
+    getrusage(RUSAGE_SELF, &ps->ru_begin);
+    clock_gettime(CLOCK_MONOTONIC, &ps->t_begin);
+    if (ps->counters) ab_counters_enable(ps->counters);
+}
+
+static void phase_end(void *hook)
+{
+    phase_state *ps = hook;
+    if (!ps->open) return;
+    if (ps->test_delay_ns > 0) {
+        struct timespec d = {.tv_sec = ps->test_delay_ns / 1000000000, .tv_nsec = ps->test_delay_ns % 1000000000};
+        while (nanosleep(&d, &d) != 0 && errno == EINTR) {}
+    }
+    if (ps->counters) ab_counters_disable(ps->counters);
+    struct timespec t_end;
+    clock_gettime(CLOCK_MONOTONIC, &t_end);
+    struct rusage ru_end;
+    getrusage(RUSAGE_SELF, &ru_end);
+    if (ps->timeline) ab_timeline_record(ps->timeline, AB_TL_END);
+    ps->open = false;
+    ps->phases++;
+    ps->wall_ns += ts_ns(&t_end) - ts_ns(&ps->t_begin);
+    ps->user_ns += tv_ns(&ru_end.ru_utime) - tv_ns(&ps->ru_begin.ru_utime);
+    ps->sys_ns += tv_ns(&ru_end.ru_stime) - tv_ns(&ps->ru_begin.ru_stime);
+    /* Outside the measured phase from here on. */
+    ab_read_mem_status(AB_PROC_SELF_STATUS, &ps->rss_peak_kb, &ps->rss_end_kb, &ps->hugetlb_end_kb);
+    if (ps->hugetlb) {
+        /* The meter saw every unmap so far; with the end value, its peak
+         * is the peak up to now (see on_unmap_probe). */
+        int64_t end = ab_hugetlb_meter_read(ps->hugetlb);
+        if (end >= 0) ps->hugetlb_end_kb = (long)end;
+        ps->hugetlb_peak_kb = (long)ab_hugetlb_meter_peak(ps->hugetlb);
+    } else {
+        /* Not tracked: the variant maps no hugetlb pages through the model,
+         * so the peak is the end value (0).  Anything else is some hugetlb
+         * mapping we did not watch, whose peak is unknown. */
+        ps->hugetlb_peak_kb = ps->hugetlb_end_kb == 0 ? 0 : -1;
+    }
+    ab_alloc_stats_init_unknown(&ps->stats);
+    if (ps->alloc->stats) ps->alloc->stats(ps->alloc->self, &ps->stats);
+}
+
+json_t *ab_alloc_stats_json(const ab_alloc_stats *st)
+{
+    /* Same order as the struct and the README. */
+    const struct { const char *name; int64_t v; } f[] = {
+        {"arenas_allocated_total", st->arenas_allocated_total},
+        {"arenas_reclaimed", st->arenas_reclaimed},
+        {"arenas_highwater", st->arenas_highwater},
+        {"arenas_current", st->arenas_current},
+        {"arena_size", st->arena_size},
+        {"pool_size", st->pool_size},
+        {"pools_in_use", st->pools_in_use},
+        {"blocks_in_use", st->blocks_in_use},
+        {"bytes_in_blocks", st->bytes_in_blocks},
+        {"bytes_lost_pool_headers", st->bytes_lost_pool_headers},
+        {"bytes_lost_quantization", st->bytes_lost_quantization},
+        {"bytes_lost_alignment", st->bytes_lost_alignment},
+        {"system_allocs", st->system_allocs},
+        {"mmap_calls", st->mmap_calls},
+        {"munmap_calls", st->munmap_calls},
+        {"hugetlb_fallbacks", st->hugetlb_fallbacks},
+        {"hugetlb_skipped", st->hugetlb_skipped},
+        {"arena_bytes_mapped", st->arena_bytes_mapped},
+        {"hugepage_bytes", st->hugepage_bytes},
+    };
+    json_t *o = json_object();
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        json_object_set_new(o, f[i].name, f[i].v == AB_STAT_UNKNOWN ? json_null() : json_integer(f[i].v));
+    return o;
+}
+
+void ab_sample_add_counters(json_t *sample, const ab_plan *plan, ab_counter_set *cs)
+{
+    json_t *values = json_object(), *status = json_object(), *raw = json_object();
+    ab_counter_value *cv = plan->n_events ? calloc(plan->n_events, sizeof *cv) : NULL;
+    size_t got = cs && cv ? ab_counters_read(cs, cv, plan->n_events) : 0;
+    for (size_t i = 0; i < plan->n_events; i++) {
+        const char *ev = plan->events[i];
+        if (i >= got) {
+            json_object_set_new(values, ev, json_null());
+            json_object_set_new(status, ev, json_string("error"));
+            json_object_set_new(raw, ev, json_pack("{s:n, s:n, s:n, s:n, s:b, s:s}", "raw", "enabled_ns",
+                                                   "running_ns", "pmu", "user_only", 0, "detail",
+                                                   "the counter layer returned no value"));
+            continue;
+        }
+        const ab_counter_value *c = &cv[i];
+        json_object_set_new(values, ev, c->has_value ? json_real(c->value) : json_null());
+        json_object_set_new(status, ev, json_string(ab_counter_status_name(c->status)));
+        json_object_set_new(raw, ev, json_pack("{s:I, s:I, s:I, s:s, s:b, s:s}",
+                                               "raw", (json_int_t)c->raw,
+                                               "enabled_ns", (json_int_t)c->enabled_ns,
+                                               "running_ns", (json_int_t)c->running_ns,
+                                               "pmu", c->pmu, "user_only", c->user_only,
+                                               "detail", c->detail));
+    }
+    free(cv);
+    json_object_set_new(sample, "counters", values);
+    json_object_set_new(sample, "counter_status", status);
+    json_object_set_new(sample, "counter_raw", raw);
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) _exit(3);
+        buf += w;
+        len -= (size_t)w;
+    }
+}
+
+static _Noreturn void send_and_exit(json_t *sample, int out_fd)
+{
+    char *text = json_dumps(sample, JSON_COMPACT);
+    if (!text) _exit(3);
+    write_all(out_fd, text, strlen(text));
+    _exit(0);
+}
+
+static _Noreturn void send_failure(int out_fd, const char *reason)
+{
+    send_and_exit(json_pack("{s:s, s:s}", "status", "failed", "reason", reason), out_fd);
+}
+
+/* The parent's SIGINT/SIGTERM flags and blocked signals are not ours. */
+static void reset_signals(void)
+{
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+_Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int out_fd)
+{
+    reset_signals();
+    const ab_plan_variant *pv = &plan->variants[slot->variant];
+    const ab_plan_workload *pw = &plan->workloads[slot->workload];
+    char err[256];
+
+    long base_hwm, rss_base_kb;
+    ab_read_vm_status("/proc/self/status", &base_hwm, &rss_base_kb);
+
+    if (plan->pin >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(plan->pin, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) {
+            snprintf(err, sizeof err, "sched_setaffinity(%d): %s", plan->pin, strerror(errno));
+            send_failure(out_fd, err);
+        }
+    }
+
+    ab_allocator alloc;
+    memset(&alloc, 0, sizeof alloc);
+    err[0] = 0;
+    if (ab_variant_open(&pv->variant, &alloc, err, sizeof err) != 0) {
+        char reason[320];
+        snprintf(reason, sizeof reason, "cannot open variant '%s': %s", pv->name, err);
+        send_failure(out_fd, reason);
+    }
+
+    /* Only a pymalloc variant with pages=hugetlb can hold hugetlb pages, and
+     * only then is the (dear) status read worth it: see hugetlb_status.h. */
+    ab_hugetlb_meter meter;
+    bool have_meter = variant_maps_hugetlb(&pv->variant) && alloc.set_before_unmap &&
+                      ab_hugetlb_meter_open(&meter) == 0;
+    if (have_meter) {
+        ab_hugetlb_meter_read(&meter);
+        alloc.set_before_unmap(alloc.self, on_unmap_probe, &meter);
+    }
+
+    ab_timeline timeline;
+    bool have_timeline = plan->timeline &&
+                         ab_timeline_start(&timeline, AB_TIMELINE_CAPACITY, AB_TIMELINE_INTERVAL_MS) == 0;
+    if (have_timeline) timeline.hugetlb = have_meter ? &meter : NULL;
+    if (have_timeline && alloc.set_arena_hook) {
+        /* A freshly opened allocator has no arenas; the hook reports every change. */
+        atomic_store(&timeline.arenas, 0);
+        alloc.set_arena_hook(alloc.self, ab_timeline_arena_hook, &timeline);
+    } else if (have_meter) {
+        alloc.set_arena_hook(alloc.self, on_arena_read_meter, &meter);
+    }
+
+    phase_state ps;
+    memset(&ps, 0, sizeof ps);
+    ps.alloc = &alloc;
+    ps.timeline = have_timeline ? &timeline : NULL;
+    ps.hugetlb = have_meter ? &meter : NULL;
+    ps.rss_peak_kb = ps.rss_end_kb = ps.hugetlb_end_kb = ps.hugetlb_peak_kb = -1;
+    ps.test_delay_ns = plan->test_delay_ns;
+    ps.counters = ab_counters_open((const char *const *)plan->events, plan->n_events, 0, false);
+
+    ab_wl_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.alloc = &alloc;
+    ctx.scale = plan->scale;
+    ctx.seed = plan->seed;
+    const char *colon = strchr(pw->spec, ':');
+    ctx.param = colon ? colon + 1 : NULL;
+    ctx.phase_begin = phase_begin;
+    ctx.phase_end = phase_end;
+    ctx.hook = &ps;
+
+    int rc = pw->workload->run(&ctx);
+    if (ps.open) phase_end(&ps); /* a workload that forgot to close its phase */
+    if (have_timeline) ab_timeline_stop(&timeline);
+    if ((have_timeline || have_meter) && alloc.set_arena_hook) alloc.set_arena_hook(alloc.self, NULL, NULL);
+    if (have_meter) alloc.set_before_unmap(alloc.self, NULL, NULL);
+
+    json_t *s = json_object();
+    const char *status = "ok";
+    char reason[300] = "";
+    if (rc != 0) {
+        status = "failed";
+        snprintf(reason, sizeof reason, "workload failed: %s", ctx.error[0] ? ctx.error : "(no message)");
+    } else if (ps.phases == 0) {
+        status = "failed";
+        snprintf(reason, sizeof reason, "workload never began a measured phase");
+    }
+    json_object_set_new(s, "status", json_string(status));
+    json_object_set_new(s, "reason", *reason ? json_string(reason) : json_null());
+    bool measured = ps.phases > 0;
+    json_object_set_new(s, "wall_ns", measured ? json_integer(ps.wall_ns) : json_null());
+    json_object_set_new(s, "user_ns", measured ? json_integer(ps.user_ns) : json_null());
+    json_object_set_new(s, "sys_ns", measured ? json_integer(ps.sys_ns) : json_null());
+    json_object_set_new(s, "phases", json_integer(ps.phases));
+    ab_sample_add_counters(s, plan, ps.counters);
+    json_object_set_new(s, "alloc", measured ? ab_alloc_stats_json(&ps.stats) : json_null());
+    json_object_set_new(s, "rss_peak_kb", ps.rss_peak_kb >= 0 ? json_integer(ps.rss_peak_kb) : json_null());
+    json_object_set_new(s, "rss_end_kb", ps.rss_end_kb >= 0 ? json_integer(ps.rss_end_kb) : json_null());
+    /* What the child held before the allocator was opened (the forked
+     * driver image); included in rss_peak_kb and rss_end_kb. */
+    json_object_set_new(s, "rss_base_kb", rss_base_kb >= 0 ? json_integer(rss_base_kb) : json_null());
+    if (measured)
+        ab_sample_add_mem(s, ps.rss_peak_kb, ps.rss_end_kb, ps.hugetlb_peak_kb, ps.hugetlb_end_kb);
+    else
+        ab_sample_add_mem(s, -1, -1, -1, -1);
+    char sum[17];
+    snprintf(sum, sizeof sum, "%016" PRIx64, ctx.checksum);
+    json_object_set_new(s, "checksum", rc == 0 ? json_string(sum) : json_null());
+    json_object_set_new(s, "ops", json_pack("{s:I, s:I, s:I, s:I}", "malloc", (json_int_t)ctx.n_malloc,
+                                            "calloc", (json_int_t)ctx.n_calloc, "realloc",
+                                            (json_int_t)ctx.n_realloc, "free", (json_int_t)ctx.n_free));
+    json_object_set_new(s, "timeline", have_timeline ? ab_timeline_json(&timeline) : json_null());
+    if (plan->test_delay_ns > 0) json_object_set_new(s, "test_delay_ns", json_integer(plan->test_delay_ns));
+    send_and_exit(s, out_fd);
+}

@@ -1,0 +1,373 @@
+/*
+ * results.c -- assemble, summarise, check and atomically write results.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "harness/system/machine.h"
+#include "harness/run/results.h"
+#include "harness/run/stats.h"
+#include "harness/run/timeline.h"
+
+/* Keys every sample carries (null where not measured), so readers can rely
+ * on their presence whatever the status. */
+static const char *const sample_keys[] = {
+    "wall_ns", "user_ns", "sys_ns", "alloc", "rss_peak_kb", "rss_end_kb", "hugetlb_kb_end",
+    "hugetlb_kb_peak", "mem_peak_kb", "mem_end_kb", "checksum", "ops", "timeline",
+};
+
+static json_t *timeval_ns(const struct timeval *t)
+{
+    return json_integer((json_int_t)t->tv_sec * 1000000000 + (json_int_t)t->tv_usec * 1000);
+}
+
+/* The sample as stored: the child's JSON plus the parent's view of it. */
+static json_t *assemble_sample(const ab_plan *plan, const ab_run_record *rec, size_t i)
+{
+    const ab_sample_record *r = &rec->samples[i];
+    const ab_slot *slot = &plan->schedule[i];
+    json_t *s = r->status == AB_SAMPLE_OK ? ab_run_record_sample_json(rec, i) : NULL;
+    if (!s) s = json_object();
+    json_object_set_new(s, "rep", json_integer(slot->rep));
+    json_object_set_new(s, "order", json_integer((json_int_t)slot->order));
+    json_object_set_new(s, "status", json_string(ab_sample_status_name(r->status)));
+    json_object_set_new(s, "reason", r->status == AB_SAMPLE_OK ? json_null() : json_string(r->reason));
+    json_object_set_new(s, "signal", r->signal ? json_integer(r->signal) : json_null());
+    for (size_t k = 0; k < sizeof sample_keys / sizeof sample_keys[0]; k++)
+        if (!json_object_get(s, sample_keys[k])) json_object_set_new(s, sample_keys[k], json_null());
+    if (!json_object_get(s, "counters")) {
+        json_t *c = json_object(), *cs = json_object();
+        for (size_t e = 0; e < plan->n_events; e++) {
+            json_object_set_new(c, plan->events[e], json_null());
+            json_object_set_new(cs, plan->events[e], json_string("not_counted"));
+        }
+        json_object_set_new(s, "counters", c);
+        json_object_set_new(s, "counter_status", cs);
+        json_object_set_new(s, "counter_raw", json_object());
+    }
+    if (r->have_rusage)
+        json_object_set_new(s, "child_rusage",
+                            json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+                                      "user_ns", timeval_ns(&r->ru.ru_utime),
+                                      "sys_ns", timeval_ns(&r->ru.ru_stime),
+                                      "maxrss_kb", (json_int_t)r->ru.ru_maxrss,
+                                      "minflt", (json_int_t)r->ru.ru_minflt,
+                                      "majflt", (json_int_t)r->ru.ru_majflt,
+                                      "nvcsw", (json_int_t)r->ru.ru_nvcsw,
+                                      "nivcsw", (json_int_t)r->ru.ru_nivcsw,
+                                      "elapsed_ns", (json_int_t)r->elapsed_ns));
+    return s;
+}
+
+static bool sample_ok(json_t *s)
+{
+    const char *st = json_string_value(json_object_get(s, "status"));
+    return st && !strcmp(st, "ok");
+}
+
+/* ---- summaries ----------------------------------------------------------- */
+
+static json_t *summary_of(const double *x, size_t n)
+{
+    ab_summary su;
+    ab_stats_summarize(x, n, &su);
+#define NUM(v, ok) ((ok) ? json_real(v) : json_null())
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)su.n,
+                     "median", NUM(su.median, su.n > 0), "mean", NUM(su.mean, su.n > 0),
+                     "stddev", NUM(su.stddev, su.has_spread), "min", NUM(su.min, su.n > 0),
+                     "max", NUM(su.max, su.n > 0), "ci95_lo", NUM(su.ci95_lo, su.has_spread),
+                     "ci95_hi", NUM(su.ci95_hi, su.has_spread));
+#undef NUM
+}
+
+/* Collect samples[*].<object>.<key> (object NULL: samples[*].<key>) over ok samples. */
+static size_t collect(json_t *samples, const char *object, const char *key, double *out)
+{
+    size_t n = 0, i;
+    json_t *s;
+    json_array_foreach(samples, i, s) {
+        if (!sample_ok(s)) continue;
+        json_t *holder = object ? json_object_get(s, object) : s;
+        json_t *v = json_is_object(holder) ? json_object_get(holder, key) : NULL;
+        if (json_is_number(v)) out[n++] = json_number_value(v);
+    }
+    return n;
+}
+
+json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
+{
+    size_t ns = json_array_size(samples);
+    double *x = malloc((ns ? ns : 1) * sizeof *x);
+    json_t *sum = json_object();
+    static const char *const top[] = {"wall_ns",        "user_ns",         "sys_ns",      "rss_peak_kb",
+                                      "rss_end_kb",     "hugetlb_kb_peak", "hugetlb_kb_end",
+                                      "mem_peak_kb",    "mem_end_kb"};
+    for (size_t k = 0; k < sizeof top / sizeof top[0]; k++)
+        json_object_set_new(sum, top[k], summary_of(x, collect(samples, NULL, top[k], x)));
+    char name[160];
+    for (size_t e = 0; e < plan->n_events; e++) {
+        snprintf(name, sizeof name, "counters.%s", plan->events[e]);
+        json_object_set_new(sum, name, summary_of(x, collect(samples, "counters", plan->events[e], x)));
+    }
+    /* alloc.<field> for every field any sample reports. */
+    size_t i;
+    json_t *s;
+    json_array_foreach(samples, i, s) {
+        json_t *alloc = json_object_get(s, "alloc");
+        const char *key;
+        json_t *v;
+        json_object_foreach(alloc, key, v) {
+            snprintf(name, sizeof name, "alloc.%s", key);
+            if (!json_object_get(sum, name))
+                json_object_set_new(sum, name, summary_of(x, collect(samples, "alloc", key, x)));
+        }
+    }
+    free(x);
+    return sum;
+}
+
+/* ---- correctness ----------------------------------------------------------- */
+
+/*
+ * The expected checksum of a workload is the first ok sample's of the first
+ * variant given (in --variants order; of the first build), so a table reads
+ * "variant X differs from the reference"; every other distinct checksum of
+ * that workload, in any variant, build or repetition, is a mismatch.
+ */
+static json_t *correctness(json_t *cells, const ab_plan *plan)
+{
+    json_t *mismatches = json_array();
+    bool any_checked = false;
+    size_t nb = ab_plan_n_builds(plan);
+    for (size_t w = 0; w < plan->n_workloads; w++) {
+        const char *expected = NULL;
+        for (size_t vb = 0; vb < plan->n_variants * nb && !expected; vb++) {
+            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, vb % nb, vb / nb, w)), "samples");
+            size_t i;
+            json_t *s;
+            json_array_foreach(samples, i, s) {
+                const char *cs = json_string_value(json_object_get(s, "checksum"));
+                if (cs && sample_ok(s)) {
+                    expected = cs;
+                    break;
+                }
+            }
+        }
+        if (!expected) continue;
+        any_checked = true;
+        for (size_t vb = 0; vb < plan->n_variants * nb; vb++) {
+            size_t v = vb / nb, b = vb % nb;
+            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, b, v, w)), "samples");
+            json_t *seen = json_object();
+            size_t i;
+            json_t *s;
+            json_array_foreach(samples, i, s) {
+                const char *cs = json_string_value(json_object_get(s, "checksum"));
+                if (!cs || !strcmp(cs, expected) || json_object_get(seen, cs)) continue;
+                json_object_set_new(seen, cs, json_true());
+                json_t *m = json_pack("{s:s, s:s, s:s, s:s}", "workload", plan->workloads[w].spec,
+                                      "variant", plan->variants[v].name, "checksum", cs, "expected", expected);
+                if (plan->n_builds) json_object_set_new(m, "build", json_string(plan->builds[b].name));
+                json_array_append_new(mismatches, m);
+            }
+            json_decref(seen);
+        }
+    }
+    return json_pack("{s:b, s:b, s:o}", "checksums_agree", json_array_size(mismatches) == 0,
+                     "checked", any_checked, "mismatches", mismatches);
+}
+
+bool ab_results_checksums_agree(json_t *doc)
+{
+    return json_is_true(json_object_get(json_object_get(doc, "correctness"), "checksums_agree"));
+}
+
+/* ---- the document ---------------------------------------------------------- */
+
+static json_t *string_array(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static size_t count_words(char *const *w)
+{
+    size_t n = 0;
+    while (w[n]) n++;
+    return n;
+}
+
+static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
+{
+    json_t *variants = json_array(), *workloads = json_array();
+    for (size_t v = 0; v < plan->n_variants; v++) json_array_append_new(variants, json_string(plan->variants[v].name));
+    for (size_t w = 0; w < plan->n_workloads; w++) json_array_append_new(workloads, json_string(plan->workloads[w].spec));
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)plan->seed);
+    json_t *c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:f, s:I, s:o, s:o, s:f, s:o, s:o}",
+                          "mode", plan->mode == AB_MODE_EXEC ? "exec" : "workloads",
+                          "variants", variants, "workloads", workloads,
+                          "reps", plan->reps, "warmup", plan->warmup, "scale", plan->scale,
+                          "seed", (json_int_t)plan->seed,
+                          "events", string_array(plan->events, plan->n_events),
+                          "pin", plan->pin >= 0 ? json_integer(plan->pin) : json_null(),
+                          "timeout_s", plan->timeout_s,
+                          "hugepages", plan->hugepages >= 0 ? json_integer(plan->hugepages) : json_null(),
+                          "timeline_interval_ms", plan->timeline ? json_integer(AB_TIMELINE_INTERVAL_MS) : json_null());
+    json_object_set_new(c, "hugepages_free_at_start",
+                        extra && extra->hugepages_obtained >= 0 ? json_integer(extra->hugepages_obtained) : json_null());
+    json_object_set_new(c, "schedule", json_string("warmup rounds first, then one seeded random permutation of all cells per rep round"));
+    if (plan->n_builds) {
+        json_t *builds = json_array();
+        for (size_t b = 0; b < plan->n_builds; b++) {
+            const ab_plan_build *pb = &plan->builds[b];
+            json_array_append_new(builds, json_pack("{s:s, s:s, s:s, s:o}", "name", pb->name, "source", pb->source,
+                                                    "path", pb->path, "commit",
+                                                    pb->commit ? json_string(pb->commit) : json_null()));
+        }
+        json_object_set_new(c, "builds", builds);
+    }
+    if (plan->mode == AB_MODE_EXEC) {
+        json_t *cmds = json_object(), *env = json_object();
+        for (size_t v = 0; v < plan->n_variants; v++) {
+            const ab_plan_variant *pv = &plan->variants[v];
+            json_object_set_new(cmds, pv->name, string_array(pv->argv, count_words(pv->argv)));
+            json_object_set_new(env, pv->name, string_array(pv->env, pv->n_env));
+        }
+        json_object_set_new(c, "commands", cmds);
+        json_object_set_new(c, "env", env);
+    }
+    return c;
+}
+
+json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab_results_extra *extra,
+                         int argc, char **argv)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, "schema_version", json_integer(AB_SCHEMA_VERSION));
+    json_object_set_new(doc, "tool", json_string("arenabench"));
+    json_t *machine = ab_machine_json(argc, argv);
+    json_object_set_new(doc, "machine", machine ? machine : json_object());
+    json_object_set_new(doc, "config", config(plan, extra));
+
+    size_t n_cells = ab_plan_n_cells(plan);
+    json_t *cells = json_array();
+    json_t **measured = calloc(n_cells, sizeof *measured), **warm = calloc(n_cells, sizeof *warm);
+    for (size_t c = 0; c < n_cells; c++) {
+        measured[c] = json_array();
+        warm[c] = json_array();
+    }
+    /* Place samples in rep order within each cell (the schedule is by order). */
+    for (int pass = 0; pass < 2; pass++)
+        for (int rep = 0; rep < (pass ? plan->reps : plan->warmup); rep++)
+            for (size_t i = 0; i < rec->n_samples; i++) {
+                const ab_slot *sl = &plan->schedule[i];
+                if (sl->warmup != (pass == 0) || sl->rep != rep || !rec->samples[i].ran) continue;
+                json_t *s = assemble_sample(plan, rec, i);
+                size_t c = ab_plan_slot_cell(plan, sl);
+                if (sl->warmup) {
+                    json_object_set_new(s, "timeline", json_null());
+                    json_array_append_new(warm[c], s);
+                } else {
+                    json_array_append_new(measured[c], s);
+                }
+            }
+    size_t failed = 0;
+    for (size_t i = 0; i < rec->n_samples; i++)
+        if (rec->samples[i].ran && rec->samples[i].status != AB_SAMPLE_OK) failed++;
+    for (size_t c = 0; c < n_cells; c++) {
+        size_t w = c % plan->n_workloads, vb = c / plan->n_workloads;
+        size_t v = vb / ab_plan_n_builds(plan), b = vb % ab_plan_n_builds(plan);
+        json_t *cell = json_object();
+        if (plan->n_builds) json_object_set_new(cell, "build", json_string(plan->builds[b].name));
+        json_object_set_new(cell, "variant", json_string(plan->variants[v].name));
+        json_object_set_new(cell, "variant_spec", json_string(plan->variants[v].spec_text));
+        json_object_set_new(cell, "workload", json_string(plan->workloads[w].spec));
+        json_object_set_new(cell, "samples", measured[c]);
+        json_object_set_new(cell, "summary", ab_results_summary(measured[c], plan));
+        json_object_set_new(cell, "warmup_samples", warm[c]);
+        json_array_append_new(cells, cell);
+    }
+    free(measured);
+    free(warm);
+    json_object_set_new(doc, "cells", cells);
+    json_object_set_new(doc, "correctness", correctness(cells, plan));
+    size_t ran = 0;
+    for (size_t i = 0; i < rec->n_samples; i++) ran += rec->samples[i].ran;
+    json_object_set_new(doc, "run", json_pack("{s:f, s:I, s:I, s:I, s:b, s:o}",
+                                              "total_wall_s", rec->total_wall_s,
+                                              "samples_planned", (json_int_t)rec->n_samples,
+                                              "samples_run", (json_int_t)ran,
+                                              "samples_failed", (json_int_t)failed,
+                                              "interrupted", rec->interrupted,
+                                              "interrupt_signal", rec->interrupted ? json_integer(rec->interrupt_signal) : json_null()));
+    return doc;
+}
+
+/* ---- atomic write ---------------------------------------------------------- */
+
+static int mkdirs(char *dir)
+{
+    if (!*dir) return 0;
+    struct stat st;
+    if (stat(dir, &st) == 0) return S_ISDIR(st.st_mode) ? 0 : -1;
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = 0;
+        int rc = mkdirs(dir);
+        *slash = '/';
+        if (rc) return rc;
+    }
+    return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t errlen)
+{
+    size_t len = strlen(path);
+    char *dir = malloc(len + 2), *tmp = malloc(len + 16);
+    if (!dir || !tmp) {
+        free(dir);
+        free(tmp);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(dir, path, len + 1);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0;
+    else strcpy(dir, ".");
+    if (mkdirs(dir) != 0) {
+        snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(errno));
+        free(dir);
+        free(tmp);
+        return -1;
+    }
+    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    int rc = -1;
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
+    } else if (fchmod(fd, 0644), json_dumpfd(doc, fd, JSON_COMPACT) != 0 || write(fd, "\n", 1) != 1) {
+        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
+    } else if (fsync(fd) != 0) {
+        snprintf(err, errlen, "fsync '%s': %s", tmp, strerror(errno));
+    } else if (close(fd), fd = -1, rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+    } else {
+        /* Make the rename itself durable. */
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        rc = 0;
+    }
+    if (fd >= 0) close(fd);
+    if (rc != 0) unlink(tmp);
+    free(dir);
+    free(tmp);
+    return rc;
+}

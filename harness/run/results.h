@@ -1,0 +1,35 @@
+/*
+ * results.h -- the results document (schema in README.md) and its atomic
+ * write.  Summaries are computed over each cell's ok samples; warmup samples
+ * are kept under "warmup_samples" (without timelines) and never summarised.
+ */
+#ifndef AB_RESULTS_H
+#define AB_RESULTS_H
+
+#include <jansson.h>
+#include "harness/run/plan.h"
+#include "harness/run/runner.h"
+
+#define AB_SCHEMA_VERSION 1
+
+/* What the run did beyond the plan, for the "config" and "run" blocks. */
+typedef struct ab_results_extra {
+    long hugepages_obtained;     /* free huge pages after reserving, -1 if not asked */
+} ab_results_extra;
+
+/* New reference to the whole document. */
+json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab_results_extra *extra,
+                         int argc, char **argv);
+
+/* The "summary" object for a cell's ok samples. */
+json_t *ab_results_summary(json_t *samples, const ab_plan *plan);
+
+/* Whether every workload's checksums agree (from the built document). */
+bool ab_results_checksums_agree(json_t *doc);
+
+/* Write doc to path through a temporary file in the same directory, fsync,
+ * rename (readers never see a half-written file).  Creates missing parent
+ * directories.  0, or -1 with err. */
+int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,600 @@
+/*
+ * runner.c -- the schedule loop, the per-sample process, timeouts, failures.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "allocators/reference.h"
+#include "harness/run/builds.h"
+#include "harness/run/child.h"
+#include "harness/counters/counters.h"
+#include "harness/run/runner.h"
+
+/* Set by the SIGINT/SIGTERM/SIGHUP handler; the only thing it does. */
+static volatile sig_atomic_t interrupt_signal;
+
+static void on_interrupt(int sig)
+{
+    interrupt_signal = sig;
+}
+
+void ab_runner_install_interrupt_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: ppoll() must return EINTR at once */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int ab_runner_interrupted(void)
+{
+    return interrupt_signal;
+}
+
+const char *ab_sample_status_name(ab_sample_status s)
+{
+    switch (s) {
+    case AB_SAMPLE_OK: return "ok";
+    case AB_SAMPLE_CRASHED: return "crashed";
+    case AB_SAMPLE_TIMEOUT: return "timeout";
+    case AB_SAMPLE_FAILED: return "failed";
+    }
+    return "failed";
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * SIGINT/SIGTERM/SIGHUP stay blocked while a sample runs and are let in only
+ * inside ppoll(), atomically: a signal that arrives between fork() and the
+ * wait would otherwise run its handler before poll() starts, and poll()
+ * would sleep until the sample's timeout.
+ */
+static int wait_fd(int fd, int64_t deadline_ns, const sigset_t *waitmask)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int64_t left = deadline_ns == INT64_MAX ? -1 : deadline_ns - now_ns();
+    if (left < 0 && deadline_ns != INT64_MAX) left = 0;
+    struct timespec ts = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
+    return ppoll(&p, 1, left < 0 ? NULL : &ts, waitmask);
+}
+
+/* Samples of the default matrix are ~10-100 KB of JSON (mostly timeline). */
+#define AB_SAMPLE_BUFFER_BYTES (1024 * 1024)
+
+/* A growable buffer the parent reuses for every sample's JSON. */
+typedef struct buffer {
+    char *data;
+    size_t len, cap;
+} buffer;
+
+static int buffer_reserve(buffer *b, size_t extra)
+{
+    if (b->len + extra <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + extra) cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) return -1;
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+static void kill_sample(pid_t pid)
+{
+    kill(-pid, SIGKILL); /* exec mode: the command's own children too */
+    kill(pid, SIGKILL);
+}
+
+static void classify_exit(ab_sample_record *r, int wstatus)
+{
+    if (WIFSIGNALED(wstatus)) {
+        r->signal = WTERMSIG(wstatus);
+        r->exit_code = -1;
+        if (r->status == AB_SAMPLE_OK) {
+            r->status = AB_SAMPLE_CRASHED;
+            snprintf(r->reason, sizeof r->reason, "killed by signal %d (%s)", r->signal,
+                     strsignal(r->signal));
+        }
+    } else if (WIFEXITED(wstatus)) {
+        r->exit_code = WEXITSTATUS(wstatus);
+    }
+}
+
+static void spool_json(ab_run_record *rec, ab_sample_record *r, const char *text, size_t len)
+{
+    if (fseek(rec->spool, 0, SEEK_END) != 0) return;
+    r->json_off = ftell(rec->spool);
+    if (fwrite(text, 1, len, rec->spool) == len) r->json_len = len;
+}
+
+/* The child's own verdict (status/reason in its JSON); NULL: unparseable. */
+static void take_child_verdict(ab_sample_record *r, json_t *s)
+{
+    if (!s) {
+        r->status = AB_SAMPLE_FAILED;
+        snprintf(r->reason, sizeof r->reason, "unparseable sample JSON");
+        return;
+    }
+    const char *st = json_string_value(json_object_get(s, "status"));
+    const char *why = json_string_value(json_object_get(s, "reason"));
+    if (!st || strcmp(st, "ok") != 0) {
+        r->status = AB_SAMPLE_FAILED;
+        snprintf(r->reason, sizeof r->reason, "%s", why ? why : "the sample reported failure");
+    }
+}
+
+/* ---- run mode ------------------------------------------------------------ */
+
+/* A build's sample (builds.h): exec its binary's sample entry point with
+ * stdout on the pipe; it writes the same JSON as ab_child_run_sample. */
+static _Noreturn void exec_build_sample(const ab_plan *plan, const ab_slot *slot, int out_fd)
+{
+    const ab_plan_build *b = &plan->builds[slot->build];
+    char scale[40], seed[32], pin[16];
+    snprintf(scale, sizeof scale, "%.17g", plan->scale);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)plan->seed);
+    snprintf(pin, sizeof pin, "%d", plan->pin);
+    size_t len = 1;
+    for (size_t e = 0; e < plan->n_events; e++) len += strlen(plan->events[e]) + 1;
+    char *events = malloc(len + sizeof "none");
+    if (!events) _exit(3);
+    strcpy(events, plan->n_events ? "" : "none");
+    for (size_t e = 0; e < plan->n_events; e++) {
+        if (e) strcat(events, ",");
+        strcat(events, plan->events[e]);
+    }
+    char *argv[24];
+    size_t n = 0;
+    argv[n++] = b->path;
+    argv[n++] = AB_SAMPLE_COMMAND;
+    argv[n++] = "--quiet";
+    argv[n++] = "--reps";
+    argv[n++] = "1";
+    argv[n++] = "--warmup";
+    argv[n++] = "0";
+    argv[n++] = "--variants";
+    argv[n++] = plan->variants[slot->variant].name;
+    argv[n++] = "--workloads";
+    argv[n++] = plan->workloads[slot->workload].spec;
+    argv[n++] = "--scale";
+    argv[n++] = scale;
+    argv[n++] = "--seed";
+    argv[n++] = seed;
+    argv[n++] = "--events";
+    argv[n++] = events;
+    if (plan->pin >= 0) {
+        argv[n++] = "--pin";
+        argv[n++] = pin;
+    }
+    if (!plan->timeline) argv[n++] = "--no-timeline";
+    argv[n] = NULL;
+    if (dup2(out_fd, STDOUT_FILENO) < 0) _exit(3);
+    execv(b->path, argv);
+    char reason[300];
+    snprintf(reason, sizeof reason, "cannot execute build %s (%s): %s", b->name, b->path, strerror(errno));
+    json_t *fail = json_pack("{s:s, s:s}", "status", "failed", "reason", reason);
+    char *text = fail ? json_dumps(fail, JSON_COMPACT) : NULL;
+    if (text) {
+        ssize_t ignored = write(STDOUT_FILENO, text, strlen(text));
+        (void)ignored;
+    }
+    _exit(0);
+}
+
+static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_record *rec,
+                              ab_sample_record *r, buffer *b, const sigset_t *waitmask)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        r->status = AB_SAMPLE_FAILED;
+        snprintf(r->reason, sizeof r->reason, "pipe: %s", strerror(errno));
+        return;
+    }
+    fflush(NULL);
+    int64_t t0 = now_ns();
+    pid_t pid = fork();
+    if (pid < 0) {
+        r->status = AB_SAMPLE_FAILED;
+        snprintf(r->reason, sizeof r->reason, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        if (plan->n_builds) exec_build_sample(plan, slot, fds[1]);
+        ab_child_run_sample(plan, slot, fds[1]);
+    }
+    close(fds[1]);
+    int64_t deadline = t0 + (int64_t)(plan->timeout_s * 1e9);
+    b->len = 0;
+    for (;;) {
+        int n = wait_fd(fds[0], deadline, waitmask);
+        if (n < 0 && errno == EINTR) {
+            if (interrupt_signal) {
+                kill_sample(pid);
+                r->status = AB_SAMPLE_FAILED;
+                snprintf(r->reason, sizeof r->reason, "interrupted by signal %d", (int)interrupt_signal);
+                break;
+            }
+            continue;
+        }
+        if (n == 0) {
+            kill_sample(pid);
+            r->status = AB_SAMPLE_TIMEOUT;
+            snprintf(r->reason, sizeof r->reason, "no result within %g s; killed", plan->timeout_s);
+            break;
+        }
+        if (buffer_reserve(b, 65536) != 0) {
+            kill_sample(pid);
+            r->status = AB_SAMPLE_FAILED;
+            snprintf(r->reason, sizeof r->reason, "out of memory reading the sample");
+            break;
+        }
+        ssize_t got = read(fds[0], b->data + b->len, b->cap - b->len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break; /* EOF: the child is gone or has sent everything */
+        b->len += (size_t)got;
+    }
+    close(fds[0]);
+    int wstatus = 0;
+    pid_t w;
+    while ((w = wait4(pid, &wstatus, 0, &r->ru)) < 0 && errno == EINTR) {
+        if (interrupt_signal) kill_sample(pid);
+    }
+    r->elapsed_ns = now_ns() - t0;
+    if (w == pid) {
+        r->have_rusage = true;
+        classify_exit(r, wstatus);
+    }
+    if (r->status != AB_SAMPLE_OK) return; /* timeout, crash, interrupt: partial JSON is not a sample */
+    if (b->len == 0) {
+        r->status = AB_SAMPLE_FAILED;
+        if (r->exit_code > 0) snprintf(r->reason, sizeof r->reason, "exited with status %d and sent no result", r->exit_code);
+        else snprintf(r->reason, sizeof r->reason, "sent no result");
+        return;
+    }
+    /* Parsed after the schedule (see ab_runner_run), not now: parsing
+     * here would grow the parent's heap, which every later child inherits. */
+    spool_json(rec, r, b->data, b->len);
+}
+
+/* ---- exec mode ----------------------------------------------------------- */
+
+/*
+ * The exec'ed command is measured from outside.  Its peak RSS is read from
+ * /proc/PID/status (VmHWM) at its ptrace exit stop (PTRACE_O_TRACEEXIT: the
+ * task has called exit but its memory is still mapped), which is exact and
+ * belongs to the exec'ed image alone.  wait4's ru_maxrss is kept as well, but
+ * it is the maximum over the child's whole life, including the forked copy of
+ * the driver before execve -- which is why it is not the primary figure.
+ */
+/*
+ * The driver re-executes itself with a glibc tunable so jemalloc can be
+ * dlopen'ed (allocators/reference.h).  That is the driver's business, not the
+ * measured command's: give the command the environment the user started
+ * arenabench with.
+ */
+static void undo_driver_environment(void)
+{
+    if (!getenv(AB_REF_STATIC_TLS_ENV)) return;
+    unsetenv(AB_REF_STATIC_TLS_ENV);
+    const char *t = getenv("GLIBC_TUNABLES");
+    if (!t) return;
+    size_t len = strlen(t), tl = strlen(AB_REF_STATIC_TLS_TUNABLE);
+    if (!strcmp(t, AB_REF_STATIC_TLS_TUNABLE)) {
+        unsetenv("GLIBC_TUNABLES");
+    } else if (len > tl && t[len - tl - 1] == ':' && !strcmp(t + len - tl, AB_REF_STATIC_TLS_TUNABLE)) {
+        char *orig = strndup(t, len - tl - 1);
+        if (orig) setenv("GLIBC_TUNABLES", orig, 1);
+        free(orig);
+    }
+}
+
+static _Noreturn void exec_child(const ab_plan *plan, const ab_plan_variant *pv, int go_fd, int err_fd)
+{
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setpgid(0, 0);
+    if (plan->pin >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(plan->pin, &set);
+        sched_setaffinity(0, sizeof set, &set);
+    }
+    if (!plan->show_output) {
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+            if (null > 2) close(null);
+        }
+    }
+    undo_driver_environment();
+    for (size_t i = 0; i < pv->n_env; i++) putenv(pv->env[i]);
+    char go;
+    while (read(go_fd, &go, 1) < 0 && errno == EINTR) {}
+    close(go_fd);
+    execvp(pv->argv[0], pv->argv);
+    int e = errno;
+    ssize_t ignored = write(err_fd, &e, sizeof e);
+    (void)ignored;
+    _exit(127);
+}
+
+static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_record *rec,
+                            ab_sample_record *r, int sigchld_fd, const sigset_t *waitmask)
+{
+    const ab_plan_variant *pv = &plan->variants[slot->variant];
+    /* A failed sample must not leak descriptors: the driver runs thousands
+     * of samples, and every leaked pair would also be inherited by the next
+     * children until they exec. */
+    int go[2] = {-1, -1}, errp[2] = {-1, -1};
+    const char *failed_call = NULL;
+    pid_t pid = -1;
+    int64_t t_fork = 0;
+    if (pipe2(go, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
+        failed_call = "pipe";
+    } else {
+        fflush(NULL);
+        t_fork = now_ns();
+        pid = fork();
+        if (pid < 0) failed_call = "fork";
+    }
+    if (failed_call) {
+        int saved = errno;
+        for (int i = 0; i < 2; i++) {
+            if (go[i] >= 0) close(go[i]);
+            if (errp[i] >= 0) close(errp[i]);
+        }
+        r->status = AB_SAMPLE_FAILED;
+        snprintf(r->reason, sizeof r->reason, "%s: %s", failed_call, strerror(saved));
+        return;
+    }
+    if (pid == 0) {
+        close(go[1]);
+        close(errp[0]);
+        exec_child(plan, pv, go[0], errp[1]);
+    }
+    close(go[0]);
+    close(errp[1]);
+    setpgid(pid, pid); /* also done by the child; whichever runs first wins */
+    bool traced = ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL)) == 0;
+    ab_counter_set *cs = ab_counters_open((const char *const *)plan->events, plan->n_events, pid, true);
+    int64_t t0 = now_ns();
+    ssize_t ignored = write(go[1], "g", 1);
+    (void)ignored;
+    close(go[1]);
+    int exec_errno = 0;
+    ssize_t got;
+    while ((got = read(errp[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {}
+    close(errp[0]);
+
+    int64_t deadline = t_fork + (int64_t)(plan->timeout_s * 1e9);
+    int64_t t_exit = -1;
+    long hwm_kb = -1, rss_kb = -1, hugetlb_kb = -1;
+    int wstatus = 0;
+    bool reaped = false;
+    while (!reaped) {
+        pid_t w = wait4(pid, &wstatus, WNOHANG | __WALL, &r->ru);
+        if (w == pid) {
+            if (WIFSTOPPED(wstatus)) {
+                int sig = WSTOPSIG(wstatus), event = wstatus >> 16;
+                if (event == PTRACE_EVENT_EXIT) {
+                    t_exit = now_ns();
+                    char path[64];
+                    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+                    ab_read_mem_status(path, &hwm_kb, &rss_kb, &hugetlb_kb);
+                    sig = 0;
+                } else if (event != 0) {
+                    sig = 0; /* group stop and other events: just resume */
+                }
+                ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
+                continue;
+            }
+            reaped = true;
+            break;
+        }
+        if (w < 0 && errno != EINTR) break;
+        if (interrupt_signal) {
+            kill_sample(pid);
+            r->status = AB_SAMPLE_FAILED;
+            snprintf(r->reason, sizeof r->reason, "interrupted by signal %d", (int)interrupt_signal);
+            deadline = INT64_MAX;
+        }
+        int n = wait_fd(sigchld_fd, deadline, waitmask);
+        if (n > 0) {
+            struct signalfd_siginfo si;
+            while (read(sigchld_fd, &si, sizeof si) == (ssize_t)sizeof si) {}
+        } else if (n == 0 && r->status == AB_SAMPLE_OK) {
+            kill_sample(pid);
+            r->status = AB_SAMPLE_TIMEOUT;
+            snprintf(r->reason, sizeof r->reason, "did not finish within %g s; killed", plan->timeout_s);
+            deadline = INT64_MAX;
+        }
+    }
+    int64_t t_reap = now_ns();
+    r->elapsed_ns = t_reap - t_fork;
+    if (reaped) {
+        r->have_rusage = true;
+        classify_exit(r, wstatus);
+    }
+    if (r->status == AB_SAMPLE_OK && got == (ssize_t)sizeof exec_errno) {
+        r->status = AB_SAMPLE_FAILED;
+        snprintf(r->reason, sizeof r->reason, "cannot execute '%s': %s", pv->argv[0], strerror(exec_errno));
+    } else if (r->status == AB_SAMPLE_OK && r->exit_code != 0) {
+        r->status = AB_SAMPLE_FAILED;
+        snprintf(r->reason, sizeof r->reason, "exited with status %d", r->exit_code);
+    }
+
+    bool ok = r->status == AB_SAMPLE_OK;
+    json_t *s = json_object();
+    json_object_set_new(s, "status", json_string(ab_sample_status_name(r->status)));
+    json_object_set_new(s, "reason", ok ? json_null() : json_string(r->reason));
+    int64_t wall = (t_exit >= 0 ? t_exit : t_reap) - t0;
+    json_object_set_new(s, "wall_ns", ok ? json_integer(wall) : json_null());
+    json_object_set_new(s, "user_ns", ok ? json_integer((json_int_t)r->ru.ru_utime.tv_sec * 1000000000 + r->ru.ru_utime.tv_usec * 1000) : json_null());
+    json_object_set_new(s, "sys_ns", ok ? json_integer((json_int_t)r->ru.ru_stime.tv_sec * 1000000000 + r->ru.ru_stime.tv_usec * 1000) : json_null());
+    ab_sample_add_counters(s, plan, cs);
+    ab_counters_close(cs);
+    json_object_set_new(s, "alloc", json_null());
+    if (hwm_kb >= 0) {
+        json_object_set_new(s, "rss_peak_kb", json_integer(hwm_kb));
+        json_object_set_new(s, "rss_end_kb", json_integer(rss_kb));
+        json_object_set_new(s, "rss_source", json_string("VmHWM/VmRSS of the exec'ed process at its exit (ptrace exit stop)"));
+    } else {
+        json_object_set_new(s, "rss_peak_kb", ok && r->have_rusage ? json_integer(r->ru.ru_maxrss) : json_null());
+        json_object_set_new(s, "rss_end_kb", json_null());
+        json_object_set_new(s, "rss_source", json_string(traced ? "wait4 ru_maxrss (no exit stop seen)" : "wait4 ru_maxrss (ptrace unavailable); includes the pre-exec image"));
+    }
+    /* HugetlbPages at the exit stop is exact for the end; its peak cannot
+     * be seen from outside (hugetlb pages have no high-water mark and may
+     * have been unmapped before the exit), so hugetlb_kb_peak and
+     * mem_peak_kb are null here rather than a figure that could be low. */
+    ab_sample_add_mem(s, -1, hwm_kb >= 0 && ok ? rss_kb : -1, -1, hwm_kb >= 0 && ok ? hugetlb_kb : -1);
+    json_object_set_new(s, "checksum", json_null());
+    json_object_set_new(s, "ops", json_null());
+    json_object_set_new(s, "timeline", json_null());
+    json_object_set_new(s, "exit_code", r->exit_code >= 0 ? json_integer(r->exit_code) : json_null());
+    char *text = json_dumps(s, JSON_COMPACT);
+    json_decref(s);
+    if (text) {
+        spool_json(rec, r, text, strlen(text));
+        free(text);
+    }
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static void progress(const ab_plan *plan, size_t i, int64_t started_ns)
+{
+    const ab_slot *s = &plan->schedule[i];
+    size_t n = plan->n_slots;
+    double elapsed = (now_ns() - started_ns) / 1e9;
+    double eta = i > 0 ? elapsed / (double)i * (double)(n - i) : 0;
+    fprintf(stderr, "\r\033[K[sample %zu/%zu] cell %zu of %zu: %s%s%s x %s %s %d  ETA %02d:%02d",
+            i + 1, n, ab_plan_slot_cell(plan, s) + 1, ab_plan_n_cells(plan),
+            plan->n_builds ? plan->builds[s->build].name : "", plan->n_builds ? "/" : "",
+            plan->variants[s->variant].name, plan->workloads[s->workload].spec,
+            s->warmup ? "warmup" : "rep", s->rep + 1, (int)eta / 60, (int)eta % 60);
+    fflush(stderr);
+}
+
+int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->n_samples = plan->n_slots;
+    rec->samples = calloc(plan->n_slots ? plan->n_slots : 1, sizeof *rec->samples);
+    rec->spool = tmpfile();
+    if (rec->spool) fcntl(fileno(rec->spool), F_SETFD, FD_CLOEXEC); /* not for exec'ed commands */
+    if (!rec->samples || !rec->spool) {
+        fprintf(stderr, "arenabench: cannot create the sample spool: %s\n", strerror(errno));
+        return -1;
+    }
+    sigset_t intr, waitmask, orig_mask;
+    sigemptyset(&intr);
+    sigaddset(&intr, SIGINT);
+    sigaddset(&intr, SIGTERM);
+    sigaddset(&intr, SIGHUP);
+    sigprocmask(SIG_BLOCK, &intr, &orig_mask);
+    waitmask = orig_mask;
+    sigdelset(&waitmask, SIGINT);
+    sigdelset(&waitmask, SIGTERM);
+    sigdelset(&waitmask, SIGHUP);
+    int sigchld_fd = -1;
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if (plan->mode == AB_MODE_EXEC) {
+        /* SIGCHLD is blocked and read from a signalfd, so a ptrace stop or an
+         * exit wakes the parent at once and the wall time is exact. */
+        sigprocmask(SIG_BLOCK, &chld, NULL);
+        sigaddset(&waitmask, SIGCHLD); /* stays blocked: it is read from the signalfd */
+        sigchld_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sigchld_fd < 0) {
+            fprintf(stderr, "arenabench: signalfd: %s\n", strerror(errno));
+            sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+            return -1;
+        }
+    }
+    bool show_progress = !plan->quiet && isatty(STDERR_FILENO);
+    int64_t started = now_ns();
+    /* One buffer, sized and touched up front, for every sample's JSON: the
+     * parent's resident size (which every child starts with) then stays flat
+     * instead of growing with the largest sample so far. */
+    buffer b = {0};
+    if (plan->mode == AB_MODE_WORKLOADS && buffer_reserve(&b, AB_SAMPLE_BUFFER_BYTES) == 0)
+        memset(b.data, 0, b.cap);
+    for (size_t i = 0; i < plan->n_slots; i++) {
+        /* Take delivery of an interrupt that arrived while blocked. */
+        sigprocmask(SIG_UNBLOCK, &intr, NULL);
+        sigprocmask(SIG_BLOCK, &intr, NULL);
+        if (interrupt_signal) break;
+        if (show_progress) progress(plan, i, started);
+        ab_sample_record *r = &rec->samples[i];
+        r->ran = true;
+        r->status = AB_SAMPLE_OK;
+        r->exit_code = -1;
+        if (plan->mode == AB_MODE_EXEC) run_exec_sample(plan, &plan->schedule[i], rec, r, sigchld_fd, &waitmask);
+        else run_forked_sample(plan, &plan->schedule[i], rec, r, &b, &waitmask);
+    }
+    if (show_progress) fprintf(stderr, "\r\033[K");
+    free(b.data);
+    if (plan->mode == AB_MODE_WORKLOADS)
+        for (size_t i = 0; i < plan->n_slots; i++)
+            if (rec->samples[i].ran && rec->samples[i].status == AB_SAMPLE_OK) {
+                json_t *s = ab_run_record_sample_json(rec, i);
+                take_child_verdict(&rec->samples[i], s);
+                json_decref(s);
+            }
+    if (sigchld_fd >= 0) close(sigchld_fd);
+    sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+    rec->interrupt_signal = interrupt_signal;
+    rec->interrupted = interrupt_signal != 0;
+    rec->total_wall_s = (now_ns() - started) / 1e9;
+    return 0;
+}
+
+json_t *ab_run_record_sample_json(const ab_run_record *rec, size_t i)
+{
+    const ab_sample_record *r = &rec->samples[i];
+    if (!r->json_len || !rec->spool) return NULL;
+    char *text = malloc(r->json_len);
+    if (!text) return NULL;
+    json_t *s = NULL;
+    if (fseek(rec->spool, r->json_off, SEEK_SET) == 0 && fread(text, 1, r->json_len, rec->spool) == r->json_len)
+        s = json_loadb(text, r->json_len, 0, NULL);
+    free(text);
+    return s;
+}
+
+void ab_run_record_free(ab_run_record *rec)
+{
+    if (rec->spool) fclose(rec->spool);
+    free(rec->samples);
+    memset(rec, 0, sizeof *rec);
+}

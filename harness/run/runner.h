@@ -1,0 +1,68 @@
+/*
+ * runner.h -- execute a plan's schedule, one isolated process per sample.
+ *
+ * `run` mode: fork; the child runs the sample (child.h) and sends its JSON
+ * through a pipe.  `exec` mode: fork+exec the variant's command with counters
+ * attached to it (enable_on_exec) and measure it from outside.
+ *
+ * Whatever a sample does -- crash, hang, exit non-zero, print garbage -- it
+ * becomes a recorded failed sample and the schedule goes on.  A sample gets
+ * plan->timeout_s seconds; then its process group is SIGKILLed.
+ *
+ * To keep the parent's memory (which every forked child starts with, and
+ * which therefore shows in the child's RSS) flat across the run, sample JSON
+ * is spooled to an unlinked temporary file and only the small record below
+ * stays in memory.
+ */
+#ifndef AB_RUNNER_H
+#define AB_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <jansson.h>
+#include "harness/run/plan.h"
+
+typedef enum { AB_SAMPLE_OK, AB_SAMPLE_CRASHED, AB_SAMPLE_TIMEOUT, AB_SAMPLE_FAILED } ab_sample_status;
+
+const char *ab_sample_status_name(ab_sample_status s);
+
+typedef struct ab_sample_record {
+    bool ran;
+    ab_sample_status status;
+    char reason[200];
+    int signal;                 /* crashed: the signal, else 0 */
+    int exit_code;              /* exited: the status, else -1 */
+    long json_off;              /* the sample's JSON in the spool, if json_len > 0 */
+    size_t json_len;
+    bool have_rusage;
+    struct rusage ru;           /* wait4() of the whole child */
+    int64_t elapsed_ns;         /* fork to reap, as the parent saw it */
+} ab_sample_record;
+
+typedef struct ab_run_record {
+    ab_sample_record *samples;  /* indexed like plan->schedule */
+    size_t n_samples;
+    FILE *spool;
+    bool interrupted;           /* SIGINT/SIGTERM/SIGHUP stopped the schedule */
+    int interrupt_signal;
+    double total_wall_s;
+} ab_run_record;
+
+/* SIGINT/SIGTERM/SIGHUP set a flag that stops the schedule after killing the
+ * running sample; call before anything that needs undoing (e.g. the huge
+ * page pool), so the undo runs on the normal path. */
+void ab_runner_install_interrupt_handlers(void);
+/* 0 if no interrupt arrived, else the signal number. */
+int ab_runner_interrupted(void);
+
+/* Run every slot; 0, or -1 if the runner itself could not work (no spool,
+ * no fork) with a message on stderr.  rec is filled either way. */
+int ab_runner_run(const ab_plan *plan, ab_run_record *rec);
+
+/* The sample's JSON (new reference) or NULL if it sent none. */
+json_t *ab_run_record_sample_json(const ab_run_record *rec, size_t i);
+void ab_run_record_free(ab_run_record *rec);
+
+#endif
