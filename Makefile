@@ -18,7 +18,7 @@ CPPFLAGS := -I. -D_GNU_SOURCE \
             -DAB_SOURCE_DIR='"$(CURDIR)"'
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   := -lpfm -ljansson -ldl -lm -lpthread
+LDLIBS   := -lpfm -ljansson -lgsl -lgslcblas -ldl -lm -lpthread
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

@@ -3,9 +3,11 @@
  *
  * A table per metric: a row per workload, a column per variant; every cell
  * shows the median over the ok samples and, for variants other than the
- * baseline, the change of the mean against the baseline with its 95% CI
- * (report_stats.h: delta method) and "~" where Mann-Whitney U does not find
- * the difference significant at alpha = 0.05.
+ * baseline, the change against the baseline with its 95% CI and "~" where
+ * the difference is not significant at alpha = 0.05.  Noisy metrics pair the
+ * two cells' samples by round (report_pair.h): the change is the geometric
+ * mean of the per-round ratios and the test is paired; deterministic ones
+ * show the change of the mean.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 #include "harness/commands.h"
 #include "harness/report/report_metrics.h"
+#include "harness/report/report_pair.h"
 #include "harness/util/report_stats.h"
 #include "harness/report/report_table.h"
 #include "harness/results/results_load.h"
@@ -31,6 +34,7 @@ typedef struct table_opts {
     size_t nmetrics;
     ab_table_format format;
     const char *out_dir;
+    ab_test_kind test;
 } table_opts;
 
 /* One cell of one metric's table, computed once, rendered as text or CSV. */
@@ -41,8 +45,7 @@ typedef struct entry {
     double median, mean;
     double base_mean;
     bool compared;             /* not the baseline and both sides available */
-    ab_rel_change change;
-    ab_test_result test;
+    ab_pair_change change;
     bool significant;
     char why[256];             /* why not available */
     char not_ok[160];          /* first failed sample's status and reason */
@@ -52,13 +55,16 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: arenabench table FILE [--baseline VARIANT] [--metric M ...] [--format md|text|csv]\n"
-            "                        [--out DIR]\n"
+            "                        [--out DIR] [--test paired-t|wilcoxon|mwu|welch]\n"
             "\n"
             "Print a table per metric: a row per workload, a column per variant.  Each cell is the\n"
-            "median over the ok samples; other variants also show the change of the mean against\n"
-            "the baseline, in %%, with its 95%% confidence interval (delta method on the ratio of\n"
-            "means, Welch-Satterthwaite t quantile) and '~' where the change is not significant\n"
-            "(Mann-Whitney U, two-sided, alpha %.2f).  n/a: not measured, reason in a footnote.\n"
+            "median over the ok samples; other variants also show the change against the baseline,\n"
+            "in %%, with its 95%% confidence interval and '~' where the change is not significant\n"
+            "(two-sided, alpha %.2f).  Noisy metrics pair each sample with the baseline's sample of\n"
+            "the same round: the change is the geometric mean of the per-round ratios, its CI and\n"
+            "test are paired (t on the log ratios by default; docs/noise.md).  Cells that do not\n"
+            "pair, and deterministic metrics, show the change of the mean (delta-method CI,\n"
+            "Mann-Whitney U).  n/a: not measured, reason in a footnote.\n"
             "\n"
             "  --baseline V   variant to compare against (default: 4k if present, else the first)\n"
             "  --metric M     wall_ns, user_ns, sys_ns, mem_peak_kb, mem_end_kb, rss_peak_kb,\n"
@@ -67,7 +73,8 @@ static void usage(FILE *f)
             "                 default: wall time, every counter, peak/end memory (RSS + hugetlb),\n"
             "                 arenas highwater and current, huge-page coverage)\n"
             "  --format F     text (default), md, or csv (long format: one line per cell)\n"
-            "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n",
+            "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n"
+            "  --test T       paired-t (default) or wilcoxon (paired, by round), mwu or welch (unpaired)\n",
             TABLE_ALPHA);
 }
 
@@ -91,10 +98,11 @@ static int parse_args(int argc, char **argv, table_opts *o)
         {"baseline", required_argument, 0, 'b'}, {"metric", required_argument, 0, 'm'},
         {"metrics", required_argument, 0, 'm'},  {"format", required_argument, 0, 'f'},
         {"out", required_argument, 0, 'o'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"test", required_argument, 0, 'T'},     {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->format = AB_FMT_TEXT;
+    o->test = AB_TEST_PAIRED_T;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:m:f:o:h", long_opts, NULL)) != -1) {
@@ -113,6 +121,12 @@ static int parse_args(int argc, char **argv, table_opts *o)
             }
             break;
         case 'o': o->out_dir = optarg; break;
+        case 'T':
+            if (ab_test_kind_parse(optarg, &o->test)) {
+                fprintf(stderr, "arenabench table: unknown test '%s' (paired-t, wilcoxon, mwu or welch)\n", optarg);
+                return -1;
+            }
+            break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
@@ -126,8 +140,8 @@ static int parse_args(int argc, char **argv, table_opts *o)
     return 0;
 }
 
-static void fill_entry(const ab_results *r, const char *metric, const char *variant, const char *workload, const ab_metric_values *base, entry *e,
-                       ab_metric_values *keep)
+static void fill_entry(const ab_results *r, const char *metric, const char *variant, const char *workload,
+                       const ab_metric_values *base, ab_test_kind test, entry *e, ab_metric_values *keep)
 {
     memset(e, 0, sizeof *e);
     memset(keep, 0, sizeof *keep);
@@ -159,9 +173,11 @@ static void fill_entry(const ab_results *r, const char *metric, const char *vari
     if (base && base->n) {
         e->compared = true;
         e->base_mean = ab_stat_mean(base->v, base->n);
-        e->change = ab_relative_change(base->v, base->n, keep->v, keep->n, TABLE_CONFIDENCE);
-        e->test = ab_mann_whitney_u(base->v, base->n, keep->v, keep->n);
-        e->significant = e->test.valid && e->test.p < TABLE_ALPHA;
+        ab_metric_desc desc;
+        ab_metric_describe(metric, &desc);
+        /* Deterministic metrics: the change of the mean, never a ratio of rounds. */
+        e->change = ab_pair_change_compute(base, keep, TABLE_CONFIDENCE, desc.deterministic ? AB_TEST_MWU : test);
+        e->significant = e->change.tested && e->change.p < TABLE_ALPHA;
     }
 }
 
@@ -196,7 +212,8 @@ typedef struct built_table {
     char all_reason[256];
 } built_table;
 
-static int build(const ab_results *r, const char *metric, const char *baseline, built_table *bt)
+static int build(const ab_results *r, const char *metric, const char *baseline, ab_test_kind test,
+                 built_table *bt)
 {
     ab_metric_desc desc;
     ab_metric_describe(metric, &desc);
@@ -219,11 +236,11 @@ static int build(const ab_results *r, const char *metric, const char *baseline, 
         ab_text_table_set(bt->tt, row, 0, r->workloads[w]);
         ab_metric_values base_vals, vals;
         entry base_entry;
-        fill_entry(r, metric, baseline, r->workloads[w], NULL, &base_entry, &base_vals);
+        fill_entry(r, metric, baseline, r->workloads[w], NULL, test, &base_entry, &base_vals);
         for (size_t v = 0; v < r->nvariants; v++) {
             entry *e = &bt->entries[w * r->nvariants + v];
             bool is_base = !strcmp(r->variants[v], baseline);
-            fill_entry(r, metric, r->variants[v], r->workloads[w], is_base ? NULL : &base_vals, e, &vals);
+            fill_entry(r, metric, r->variants[v], r->workloads[w], is_base ? NULL : &base_vals, test, e, &vals);
             ab_metric_values_free(&vals);
             char text[256], val[64], change[128];
             if (!e->present) {
@@ -262,10 +279,20 @@ static int build(const ab_results *r, const char *metric, const char *baseline, 
         ab_metric_values_free(&base_vals);
     }
     bt->all_unavailable = any_present && !any_available;
+    char how[300];
+    if (ab_test_kind_paired(test))
+        snprintf(how, sizeof how,
+                 "cells: median; change vs the baseline = geometric mean of the per-round ratios [95%% CI], "
+                 "~ = not significant (%s, p >= %.2f); cells that do not pair by round: change of the mean, "
+                 "Mann-Whitney U",
+                 test == AB_TEST_WILCOXON ? "paired Wilcoxon signed-rank" : "paired t on log ratios", TABLE_ALPHA);
+    else
+        snprintf(how, sizeof how,
+                 "cells: median; change of the mean vs the baseline [95%% CI]; ~ = not significant (%s, p >= %.2f)",
+                 test == AB_TEST_WELCH ? "Welch's t" : "Mann-Whitney U", TABLE_ALPHA);
     ab_text_table_footnote(bt->tt, desc.deterministic
                                        ? "cells: median; change vs the baseline (deterministic metric: exact, no CI)"
-                                       : "cells: median; change of the mean vs the baseline [95% CI]; "
-                                         "~ = not significant (Mann-Whitney U, p >= 0.05)");
+                                       : how);
     return 0;
 }
 
@@ -278,7 +305,7 @@ static void built_free(built_table *bt)
 static void print_csv_header(FILE *f)
 {
     fputs("metric,workload,variant,baseline,n,n_samples,median,mean,change_pct,ci95_lo_pct,ci95_hi_pct,"
-          "p_value,significant,status\n",
+          "p_value,significant,status,test,pairs\n",
           f);
 }
 
@@ -308,21 +335,24 @@ static void print_csv_rows(const ab_results *r, const char *metric, const char *
                     fprintf(f, "%.6g,%.6g,", 100 * e->change.lo, 100 * e->change.hi);
                 else
                     fputs(",,", f);
-                if (e->test.valid)
-                    fprintf(f, "%.6g,%s,", e->test.p, e->significant ? "yes" : "no");
+                if (e->change.tested)
+                    fprintf(f, "%.6g,%s,", e->change.p, e->significant ? "yes" : "no");
                 else
                     fputs(",,", f);
             } else {
                 fputs(",,,,,", f);
             }
             if (e->available) {
-                fputs("ok\n", f);
+                fputs("ok", f);
             } else {
                 char status[300];
                 snprintf(status, sizeof status, "n/a: %s", e->why);
                 ab_csv_field(f, status);
-                fputc('\n', f);
             }
+            if (e->compared && e->change.valid && e->change.tested)
+                fprintf(f, ",%s,%zu\n", ab_test_kind_name(e->change.test), e->change.n_pairs);
+            else
+                fputs(",,\n", f);
         }
 }
 
@@ -457,7 +487,7 @@ int cmd_table(int argc, char **argv)
         print_csv_header(stdout);
     for (size_t m = 0; m < nmetrics; m++) {
         built_table bt;
-        if (build(r, metrics[m], baseline, &bt)) {
+        if (build(r, metrics[m], baseline, o.test, &bt)) {
             fprintf(stderr, "arenabench table: out of memory\n");
             built_free(&bt);
             rc = AB_EXIT_FAIL;

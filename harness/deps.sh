@@ -6,11 +6,14 @@ set -euo pipefail
 
 # build: libpfm4-dev (event encoding), libjansson-dev (results JSON),
 #        libcmocka-dev (tests), python3-dev (libpython + headers: the `cpython`
-#        reference allocator, `validate`, the arenatrace extension)
+#        reference allocator, `validate`, the arenatrace extension),
+#        libgsl-dev (distribution functions and quantiles of the statistics)
+# test:  python3-scipy (independent oracle for the paired and unpaired tests;
+#        the tests that use it skip, saying why, where it is absent)
 # run:   gnuplot-nox (plots), linux-perf (perf stat cross-checks),
 #        libjemalloc2 / libmimalloc2.0 / libgoogle-perftools4 (reference allocators)
-PACKAGES=(build-essential libpfm4-dev libjansson-dev libcmocka-dev python3-dev
-          gnuplot-nox linux-perf libjemalloc2 libmimalloc2.0 libgoogle-perftools4)
+PACKAGES=(build-essential libpfm4-dev libjansson-dev libcmocka-dev python3-dev libgsl-dev
+          python3-scipy gnuplot-nox linux-perf libjemalloc2 libmimalloc2.0 libgoogle-perftools4)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -76,6 +76,31 @@ static void variants_are_spread_over_positions(void **state)
     free(s);
 }
 
+static void a_workloads_variants_run_back_to_back(void **state)
+{
+    (void)state;
+    /* Paired statistics compare a workload's variants within a round: those
+     * samples must be adjacent (one block per workload per round), and the
+     * workloads' order must still change between rounds. */
+    enum { ROUNDS = 50 };
+    ab_slot *s = malloc(sizeof *s * ROUNDS * NV * NW);
+    ab_schedule_interleaved(NV, NW, 0, ROUNDS, 3, s);
+    size_t first_workload_changes = 0;
+    for (int r = 0; r < ROUNDS; r++)
+        for (int b = 0; b < NW; b++) {
+            const ab_slot *block = &s[(r * NW + b) * NV];
+            int seen[NV] = {0};
+            for (int v = 0; v < NV; v++) {
+                assert_int_equal(block[v].workload, block[0].workload);
+                seen[block[v].variant]++;
+            }
+            for (int v = 0; v < NV; v++) assert_int_equal(seen[v], 1);
+            if (r && b == 0) first_workload_changes += block[0].workload != s[(r - 1) * NW * NV].workload;
+        }
+    assert_true(first_workload_changes > ROUNDS / 2);
+    free(s);
+}
+
 static void numbers_and_words(void **state)
 {
     (void)state;
@@ -202,6 +227,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(schedule_is_rounds_of_permutations),
         cmocka_unit_test(schedule_depends_only_on_the_seed),
+        cmocka_unit_test(a_workloads_variants_run_back_to_back),
         cmocka_unit_test(variants_are_spread_over_positions),
         cmocka_unit_test(numbers_and_words),
         cmocka_unit_test(bad_input_exits_2_and_writes_nothing),

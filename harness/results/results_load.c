@@ -313,8 +313,11 @@ int ab_cell_metric(const ab_results_cell *cell, const char *metric, ab_metric_va
     const json_t *samples = json_object_get(cell->json, "samples");
     out->n_samples = json_array_size(samples);
     out->v = malloc((out->n_samples + 1) * sizeof *out->v);
-    if (!out->v)
+    out->round = malloc((out->n_samples + 1) * sizeof *out->round);
+    if (!out->v || !out->round) {
+        ab_metric_values_free(out);
         return -1;
+    }
     const char *event = !strncmp(metric, "counters.", 9) ? metric + 9 : NULL;
     for (size_t i = 0; i < out->n_samples; i++) {
         const json_t *s = json_array_get(samples, i);
@@ -327,6 +330,8 @@ int ab_cell_metric(const ab_results_cell *cell, const char *metric, ab_metric_va
         }
         double v;
         if (ab_sample_metric(s, metric, &v)) {
+            const json_t *rep = json_object_get(s, "rep");
+            out->round[out->n] = json_is_integer(rep) ? (long)json_integer_value(rep) : AB_NO_ROUND;
             out->v[out->n++] = v;
         } else if (event && !out->unavailable_status) {
             out->unavailable_status = json_string_value(
@@ -341,7 +346,9 @@ int ab_cell_metric(const ab_results_cell *cell, const char *metric, ab_metric_va
 void ab_metric_values_free(ab_metric_values *mv)
 {
     free(mv->v);
+    free(mv->round);
     mv->v = NULL;
+    mv->round = NULL;
     mv->n = 0;
 }
 

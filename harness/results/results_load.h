@@ -93,8 +93,12 @@ bool ab_sample_metric(const json_t *sample, const char *metric, double *out);
 /* Whether a sample has status "ok" (only those enter statistics). */
 bool ab_sample_ok(const json_t *sample);
 
+/* The round of a sample that has no integer "rep": it pairs with nothing. */
+#define AB_NO_ROUND (-1L)
+
 typedef struct ab_metric_values {
     double *v;                 /* values of the ok samples that have one (malloc'd) */
+    long *round;               /* round[i]: sample v[i]'s "rep" (its round), or AB_NO_ROUND */
     size_t n;
     size_t n_samples;          /* all samples of the cell */
     size_t n_not_ok;           /* samples whose status was not "ok" */

@@ -173,29 +173,41 @@ static uint64_t below(uint64_t *state, uint64_t bound)
     return r % bound;
 }
 
+static void shuffle_indices(size_t *x, size_t n, uint64_t *state)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)below(state, i);
+        size_t t = x[i - 1];
+        x[i - 1] = x[j];
+        x[j] = t;
+    }
+}
+
 void ab_schedule_interleaved(size_t n_variants, size_t n_workloads, int warmup, int reps,
                              uint64_t seed, ab_slot *out)
 {
-    size_t n_cells = n_variants * n_workloads;
     uint64_t state = seed;
     size_t pos = 0;
+    size_t *workload_order = grow(NULL, n_workloads + 1, sizeof *workload_order);
+    size_t *variant_order = grow(NULL, n_variants + 1, sizeof *variant_order);
     for (int round = 0; round < warmup + reps; round++) {
-        ab_slot *r = out + pos;
-        for (size_t c = 0; c < n_cells; c++) {
-            r[c].variant = c / n_workloads;
-            r[c].workload = c % n_workloads;
-            r[c].warmup = round < warmup;
-            r[c].rep = round < warmup ? round : round - warmup;
+        for (size_t w = 0; w < n_workloads; w++) workload_order[w] = w;
+        shuffle_indices(workload_order, n_workloads, &state);
+        for (size_t k = 0; k < n_workloads; k++) {
+            for (size_t v = 0; v < n_variants; v++) variant_order[v] = v;
+            shuffle_indices(variant_order, n_variants, &state);
+            for (size_t v = 0; v < n_variants; v++) {
+                ab_slot *sl = &out[pos];
+                sl->variant = variant_order[v];
+                sl->workload = workload_order[k];
+                sl->warmup = round < warmup;
+                sl->rep = round < warmup ? round : round - warmup;
+                sl->order = pos++;
+            }
         }
-        for (size_t i = n_cells; i > 1; i--) {
-            size_t j = (size_t)below(&state, i);
-            ab_slot t = r[i - 1];
-            r[i - 1] = r[j];
-            r[j] = t;
-        }
-        for (size_t c = 0; c < n_cells; c++) r[c].order = pos + c;
-        pos += n_cells;
     }
+    free(workload_order);
+    free(variant_order);
 }
 
 /*

@@ -3,11 +3,10 @@
  *
  * The 95% confidence interval is for the mean, from Student's t distribution
  * with n-1 degrees of freedom: mean +- t(0.975, n-1) * s / sqrt(n), where s is
- * the sample standard deviation (n-1 denominator).  The t quantile is
- * computed (bisection on the t CDF, itself the regularized incomplete beta
- * function evaluated by its continued fraction), not looked up in a table,
- * so any n works.  It assumes roughly normal, independent samples; the
- * median next to it is the robust figure when a few samples are outliers.
+ * the sample standard deviation (n-1 denominator).  The t quantile comes
+ * from GSL, not a table, so any n works.  It assumes roughly normal,
+ * independent samples; the median next to it is the robust figure when a few
+ * samples are outliers.
  */
 #ifndef AB_STATS_H
 #define AB_STATS_H

@@ -33,11 +33,9 @@ double ab_stat_stddev(const double *x, size_t n);
 /* Median of x (not modified); NaN when n == 0. */
 double ab_stat_median(const double *x, size_t n);
 
-/* Standard normal CDF. */
+/* Standard normal CDF (GSL). */
 double ab_normal_cdf(double z);
-/* Regularized incomplete beta I_x(a, b). */
-double ab_incomplete_beta(double a, double b, double x);
-/* Student t CDF and quantile with df degrees of freedom (df may be fractional). */
+/* Student t CDF and quantile with df degrees of freedom (df may be fractional; GSL). */
 double ab_student_t_cdf(double t, double df);
 double ab_student_t_quantile(double p, double df);
 
