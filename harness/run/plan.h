@@ -128,6 +128,13 @@ static inline size_t ab_plan_cell(const ab_plan *p, size_t b, size_t v, size_t w
 {
     return (v * ab_plan_n_builds(p) + b) * p->n_workloads + w;
 }
+/* The inverse of ab_plan_cell. */
+static inline void ab_plan_cell_parts(const ab_plan *p, size_t cell, size_t *b, size_t *v, size_t *w)
+{
+    *w = cell % p->n_workloads;
+    *v = cell / p->n_workloads / ab_plan_n_builds(p);
+    *b = cell / p->n_workloads % ab_plan_n_builds(p);
+}
 static inline size_t ab_plan_slot_cell(const ab_plan *p, const ab_slot *s)
 {
     return ab_plan_cell(p, s->build, s->variant, s->workload);

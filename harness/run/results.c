@@ -2,6 +2,7 @@
  * results.c -- assemble, summarise, check and atomically write results.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,27 @@ bool ab_results_checksums_agree(json_t *doc)
 
 /* ---- the document ---------------------------------------------------------- */
 
+/* --target-ci: every cell judged over the rounds that ran (the final
+ * verdict of the rule the runner stopped by).  Only ok samples have a wall
+ * time in the record, as the runner saw them; a sample the final verdict
+ * failed counts as missing. */
+static ab_cell_ci *target_ci_cells(const ab_plan *plan, const ab_run_record *rec, int reps)
+{
+    size_t n_cells = ab_plan_n_cells(plan);
+    ab_cell_ci *ci = malloc((n_cells ? n_cells : 1) * sizeof *ci);
+    double *wall = malloc((rec->n_samples ? rec->n_samples : 1) * sizeof *wall);
+    if (!ci || !wall) {
+        free(ci);
+        free(wall);
+        return NULL;
+    }
+    for (size_t i = 0; i < rec->n_samples; i++)
+        wall[i] = rec->samples[i].ran && rec->samples[i].status == AB_SAMPLE_OK ? rec->samples[i].wall_ns : NAN;
+    ab_target_ci_eval(plan, wall, rec->n_samples, reps, ci);
+    free(wall);
+    return ci;
+}
+
 static json_t *string_array(char *const *v, size_t n)
 {
     json_t *a = json_array();
@@ -201,7 +223,13 @@ static size_t count_words(char *const *w)
     return n;
 }
 
-static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
+/* Measured rounds in the document: all of them, or as many as --target-ci ran. */
+static int rounds_of(const ab_plan *plan, const ab_run_record *rec)
+{
+    return plan->target_ci_pct > 0 ? rec->rounds_run : plan->reps;
+}
+
+static json_t *config(const ab_plan *plan, int reps, const ab_results_extra *extra)
 {
     json_t *variants = json_array(), *workloads = json_array();
     for (size_t v = 0; v < plan->n_variants; v++) json_array_append_new(variants, json_string(plan->variants[v].name));
@@ -211,7 +239,7 @@ static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
     json_t *c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:f, s:I, s:o, s:o, s:f, s:o, s:o}",
                           "mode", plan->mode == AB_MODE_EXEC ? "exec" : "workloads",
                           "variants", variants, "workloads", workloads,
-                          "reps", plan->reps, "warmup", plan->warmup, "scale", plan->scale,
+                          "reps", reps, "warmup", plan->warmup, "scale", plan->scale,
                           "seed", (json_int_t)plan->seed,
                           "events", string_array(plan->events, plan->n_events),
                           "pin", plan->pin >= 0 ? json_integer(plan->pin) : json_null(),
@@ -252,7 +280,8 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     json_object_set_new(doc, "tool", json_string("arenabench"));
     json_t *machine = ab_machine_json(argc, argv);
     json_object_set_new(doc, "machine", machine ? machine : json_object());
-    json_object_set_new(doc, "config", config(plan, extra));
+    int reps = rounds_of(plan, rec);
+    json_object_set_new(doc, "config", config(plan, reps, extra));
 
     size_t n_cells = ab_plan_n_cells(plan);
     json_t *cells = json_array();
@@ -263,7 +292,7 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     }
     /* Place samples in rep order within each cell (the schedule is by order). */
     for (int pass = 0; pass < 2; pass++)
-        for (int rep = 0; rep < (pass ? plan->reps : plan->warmup); rep++)
+        for (int rep = 0; rep < (pass ? reps : plan->warmup); rep++)
             for (size_t i = 0; i < rec->n_samples; i++) {
                 const ab_slot *sl = &plan->schedule[i];
                 if (sl->warmup != (pass == 0) || sl->rep != rep || !rec->samples[i].ran) continue;
@@ -279,9 +308,10 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     size_t failed = 0;
     for (size_t i = 0; i < rec->n_samples; i++)
         if (rec->samples[i].ran && rec->samples[i].status != AB_SAMPLE_OK) failed++;
+    ab_cell_ci *ci = plan->target_ci_pct > 0 ? target_ci_cells(plan, rec, reps) : NULL;
     for (size_t c = 0; c < n_cells; c++) {
-        size_t w = c % plan->n_workloads, vb = c / plan->n_workloads;
-        size_t v = vb / ab_plan_n_builds(plan), b = vb % ab_plan_n_builds(plan);
+        size_t b, v, w;
+        ab_plan_cell_parts(plan, c, &b, &v, &w);
         json_t *cell = json_object();
         if (plan->n_builds) json_object_set_new(cell, "build", json_string(plan->builds[b].name));
         json_object_set_new(cell, "variant", json_string(plan->variants[v].name));
@@ -290,7 +320,13 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
         json_object_set_new(cell, "samples", measured[c]);
         json_object_set_new(cell, "summary", ab_results_summary(measured[c], plan));
         json_object_set_new(cell, "warmup_samples", warm[c]);
+        if (ci) json_object_set_new(cell, "target_ci", ab_target_ci_cell_json(plan, &ci[c], plan->target_ci_pct));
         json_array_append_new(cells, cell);
+    }
+    if (ci) {
+        json_object_set_new(json_object_get(doc, "config"), "target_ci",
+                            ab_target_ci_run_json(plan, ci, reps, rec->ci_stop));
+        free(ci);
     }
     free(measured);
     free(warm);

@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <math.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -201,6 +203,22 @@ static _Noreturn void exec_build_sample(const ab_plan *plan, const ab_slot *slot
     _exit(0);
 }
 
+/*
+ * --target-ci: the wall time of an ok sample, for the stopping rule.  The
+ * parse's memory is returned to the kernel (malloc_trim), so the parent's
+ * resident size that forked children start with stays as flat as the
+ * reused sample buffer keeps it.
+ */
+static void note_wall(ab_sample_record *r, const buffer *b)
+{
+    json_t *s = json_loadb(b->data, b->len, 0, NULL);
+    const char *st = json_string_value(json_object_get(s, "status"));
+    json_t *w = json_object_get(s, "wall_ns");
+    if (st && !strcmp(st, "ok") && json_is_number(w)) r->wall_ns = json_number_value(w);
+    json_decref(s);
+    malloc_trim(0);
+}
+
 static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_record *rec,
                               ab_sample_record *r, buffer *b, const sigset_t *waitmask)
 {
@@ -275,8 +293,11 @@ static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_r
         return;
     }
     /* Parsed after the schedule (see ab_runner_run), not now: parsing
-     * here would grow the parent's heap, which every later child inherits. */
+     * here would grow the parent's heap, which every later child inherits.
+     * --target-ci needs the wall time now; it parses and gives the heap
+     * back at once (note_wall). */
     spool_json(rec, r, b->data, b->len);
+    if (plan->target_ci_pct > 0) note_wall(r, b);
 }
 
 /* ---- exec mode ----------------------------------------------------------- */
@@ -504,6 +525,42 @@ static void progress(const ab_plan *plan, size_t i, int64_t started_ns)
     fflush(stderr);
 }
 
+/*
+ * After measured round `rounds` (1-based count) of a --target-ci run: judge
+ * the cells, show the widest, and say whether to stop (target_ci.h).
+ */
+static ab_ci_stop target_ci_round_done(const ab_plan *plan, const ab_run_record *rec, int rounds, double elapsed_s,
+                                       double round_s, bool tty)
+{
+    size_t n_cells = ab_plan_n_cells(plan), n_ran = (size_t)(plan->warmup + rounds) * n_cells;
+    double *wall = malloc(n_ran * sizeof *wall);
+    ab_cell_ci *ci = malloc(n_cells * sizeof *ci);
+    if (!wall || !ci) {
+        free(wall);
+        free(ci);
+        return AB_CI_STOP_NONE;
+    }
+    for (size_t i = 0; i < n_ran; i++) wall[i] = rec->samples[i].wall_ns;
+    ab_target_ci_eval(plan, wall, n_ran, rounds, ci);
+    size_t widest;
+    bool reached = ab_target_ci_reached(plan, ci, plan->target_ci_pct, &widest);
+    ab_ci_stop stop = AB_CI_STOP_NONE;
+    if (reached && rounds >= plan->reps) stop = AB_CI_STOP_REACHED;
+    else if (elapsed_s + round_s > plan->max_time_s) stop = AB_CI_STOP_TIME;
+    if (!plan->quiet) {
+        char label[256] = "-";
+        if (widest != SIZE_MAX) ab_plan_cell_label(plan, widest, label, sizeof label);
+        double h = widest != SIZE_MAX ? ci[widest].half_width_pct : NAN;
+        fprintf(stderr, "%s[round %d] widest 95%% CI +-%.2f%% (%s%s), target +-%g%%; %.0f of %.0f s\n",
+                tty ? "\r\033[K" : "", rounds, h, label,
+                widest != SIZE_MAX && ci[widest].kind == AB_CI_PAIRED ? ", paired" : "", plan->target_ci_pct,
+                elapsed_s, plan->max_time_s);
+    }
+    free(wall);
+    free(ci);
+    return stop;
+}
+
 int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
 {
     memset(rec, 0, sizeof *rec);
@@ -549,6 +606,10 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     buffer b = {0};
     if (plan->mode == AB_MODE_WORKLOADS && buffer_reserve(&b, AB_SAMPLE_BUFFER_BYTES) == 0)
         memset(b.data, 0, b.cap);
+    for (size_t i = 0; i < plan->n_slots; i++) rec->samples[i].wall_ns = NAN;
+    rec->rounds_run = plan->max_rounds;
+    size_t n_cells = ab_plan_n_cells(plan);
+    int64_t round_started = started;
     for (size_t i = 0; i < plan->n_slots; i++) {
         /* Take delivery of an interrupt that arrived while blocked. */
         sigprocmask(SIG_UNBLOCK, &intr, NULL);
@@ -561,8 +622,23 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         r->exit_code = -1;
         if (plan->mode == AB_MODE_EXEC) run_exec_sample(plan, &plan->schedule[i], rec, r, sigchld_fd, &waitmask);
         else run_forked_sample(plan, &plan->schedule[i], rec, r, &b, &waitmask);
+        if (plan->target_ci_pct > 0 && (i + 1) % n_cells == 0 && !plan->schedule[i].warmup) {
+            int64_t now = now_ns();
+            rec->ci_stop = target_ci_round_done(plan, rec, (int)((i + 1) / n_cells) - plan->warmup,
+                                                (now - started) / 1e9, (now - round_started) / 1e9, show_progress);
+            round_started = now;
+            if (rec->ci_stop != AB_CI_STOP_NONE) break;
+        }
     }
     if (show_progress) fprintf(stderr, "\r\033[K");
+    if (plan->target_ci_pct > 0) {
+        size_t done = 0;
+        while (done < plan->n_slots && rec->samples[done].ran) done++;
+        int complete = (int)(done / (n_cells ? n_cells : 1)) - plan->warmup;
+        rec->rounds_run = complete > 0 ? complete : 0;
+        if (interrupt_signal) rec->ci_stop = AB_CI_STOP_INTERRUPTED;
+        else if (rec->ci_stop == AB_CI_STOP_NONE) rec->ci_stop = AB_CI_STOP_MAX_ROUNDS;
+    }
     free(b.data);
     if (plan->mode == AB_MODE_WORKLOADS)
         for (size_t i = 0; i < plan->n_slots; i++)

@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <jansson.h>
 #include "harness/run/plan.h"
+#include "harness/run/target_ci.h"
 
 typedef enum { AB_SAMPLE_OK, AB_SAMPLE_CRASHED, AB_SAMPLE_TIMEOUT, AB_SAMPLE_FAILED } ab_sample_status;
 
@@ -39,6 +40,7 @@ typedef struct ab_sample_record {
     bool have_rusage;
     struct rusage ru;           /* wait4() of the whole child */
     int64_t elapsed_ns;         /* fork to reap, as the parent saw it */
+    double wall_ns;             /* --target-ci only: the sample's wall_ns as it arrived; NaN if none */
 } ab_sample_record;
 
 typedef struct ab_run_record {
@@ -48,6 +50,10 @@ typedef struct ab_run_record {
     bool interrupted;           /* SIGINT/SIGTERM/SIGHUP stopped the schedule */
     int interrupt_signal;
     double total_wall_s;
+    /* Measured rounds completed (all of them without --target-ci), and why
+     * a --target-ci run stopped (target_ci.h). */
+    int rounds_run;
+    ab_ci_stop ci_stop;
 } ab_run_record;
 
 /* SIGINT/SIGTERM/SIGHUP set a flag that stops the schedule after killing the
