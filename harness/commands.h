@@ -19,5 +19,6 @@ int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_microbench(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
+int cmd_noise(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"plot", cmd_plot, "gnuplot PNG/SVG plots from a results file"},
     {"compare", cmd_compare, "regression gate: compare two results files"},
     {"microbench", cmd_microbench, "ns per alloc/free pair for every allocator variant"},
+    {"noise", cmd_noise, "measure this machine's wall-time noise: A/A false verdicts, detectable effect"},
     {"sample", cmd_sample, "internal: one sample for run --build (the child entry point)"},
 };
 

@@ -1,0 +1,83 @@
+/*
+ * noise_trials.c -- A/A trials and minimum detectable effects (see
+ * noise_trials.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_cdf.h>
+#include "harness/report/noise_trials.h"
+#include "harness/util/paired.h"
+#include "harness/util/report_stats.h"
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static double median_of(double *x, size_t n)
+{
+    if (n == 0) return NAN;
+    qsort(x, n, sizeof *x, cmp_double);
+    return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+}
+
+/* sd of ln(num[i] / den[i]) (den NULL: of ln(num[i])). */
+static double sd_log(const double *num, const double *den, size_t n)
+{
+    double *d = malloc((n ? n : 1) * sizeof *d);
+    if (!d) return NAN;
+    for (size_t i = 0; i < n; i++) d[i] = log(num[i]) - (den ? log(den[i]) : 0);
+    double s = n >= 2 ? ab_stat_stddev(d, n) : NAN;
+    free(d);
+    return s;
+}
+
+void ab_noise_figures_of(const ab_noise_cell *cells, size_t n_cells, ab_noise_figures *out)
+{
+    double *p = malloc((n_cells ? n_cells : 1) * sizeof *p), *u = malloc((2 * n_cells + 1) * sizeof *u);
+    size_t np = 0, nu = 0;
+    for (size_t c = 0; p && u && c < n_cells; c++) {
+        if (cells[c].n < 2) continue;
+        p[np++] = sd_log(cells[c].b, cells[c].a, cells[c].n);
+        u[nu++] = sd_log(cells[c].a, NULL, cells[c].n);
+        u[nu++] = sd_log(cells[c].b, NULL, cells[c].n);
+    }
+    out->paired_sd_log = p ? median_of(p, np) : NAN;
+    out->unpaired_sd_log = u ? median_of(u, nu) : NAN;
+    free(p);
+    free(u);
+}
+
+void ab_noise_setting_eval(const ab_noise_cell *cells, size_t n_cells, const ab_noise_figures *fig, int k,
+                           bool paired, ab_noise_setting *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rounds = k;
+    out->paired = paired;
+    size_t kk = (size_t)k;
+    for (size_t c = 0; c < n_cells; c++)
+        for (size_t start = 0; start + kk <= cells[c].n; start += kk) {
+            const double *a = cells[c].a + start, *b = cells[c].b + start;
+            double p = paired ? ab_paired_ratio_test(a, b, kk, 1 - AB_NOISE_ALPHA, AB_PAIRED_T).p
+                              : ab_mann_whitney_u(a, kk, b, kk).p;
+            if (isnan(p)) continue;
+            out->trials++;
+            out->false_verdicts += p < AB_NOISE_ALPHA;
+        }
+    double df = paired ? k - 1 : 2 * k - 2;
+    double sd = paired ? fig->paired_sd_log : fig->unpaired_sd_log;
+    double spread = paired ? sd / sqrt(k) : sd * sqrt(2.0 / k);
+    double q = df >= 1 ? ab_student_t_quantile(1 - AB_NOISE_ALPHA / 2, df) + ab_student_t_quantile(AB_NOISE_POWER, df)
+                       : NAN;
+    out->mde = isfinite(q * spread) ? exp(q * spread) - 1 : NAN;
+}
+
+double ab_noise_rounds_for_half_width(const ab_noise_figures *fig, double half_width)
+{
+    /* The normal quantile: the t one would need the answer as its input. */
+    double z = gsl_cdf_ugaussian_Pinv(1 - AB_NOISE_ALPHA / 2);
+    double r = z * fig->paired_sd_log / log1p(half_width);
+    return ceil(r * r);
+}
