@@ -31,18 +31,20 @@ static const int noise_trial_rounds[] = {5, 10, 20};
 static const double noise_half_widths[] = {0.02, 0.03, 0.05};
 
 static const char noise_help[] =
-    "usage: arenabench noise [--scale F] [--time SEC] [--seed S]\n"
+    "usage: arenabench noise [--scale F] [--time SEC] [--seed S] [--variants L] [--workloads L]\n"
     "\n"
-    "Measure this machine's wall-time noise: run " NOISE_VARIANTS " x " NOISE_WORKLOADS "\n"
-    "as two builds of this binary (A/A) for SEC seconds (default " NOISE_DEFAULT_TIME_S "), then print\n"
-    "the false-verdict rate and the minimum detectable effect of paired and unpaired\n"
-    "comparisons of 5, 10 and 20 rounds, and advice (docs/builds.md).\n"
-    "  --scale F   workload size (default " NOISE_DEFAULT_SCALE ")\n"
-    "  --time SEC  time budget of the A/A run (default " NOISE_DEFAULT_TIME_S ")\n"
-    "  --seed S    schedule seed (default 1)\n";
+    "Measure this machine's wall-time noise: run the cell set as two builds of this\n"
+    "binary (A/A) for SEC seconds, then print the false-verdict rate and the minimum\n"
+    "detectable effect of paired and unpaired comparisons of 5, 10 and 20 rounds, and\n"
+    "advice (docs/builds.md).\n"
+    "  --scale F       workload size (default " NOISE_DEFAULT_SCALE ")\n"
+    "  --time SEC      time budget of the A/A run (default " NOISE_DEFAULT_TIME_S ")\n"
+    "  --seed S        schedule seed (default 1)\n"
+    "  --variants L    the cell set's variants (default " NOISE_VARIANTS ")\n"
+    "  --workloads L   the cell set's workloads (default " NOISE_WORKLOADS ")\n";
 
 typedef struct noise_args {
-    const char *scale, *time, *seed;
+    const char *scale, *time, *seed, *variants, *workloads;
 } noise_args;
 
 static int parse(int argc, char **argv, noise_args *a)
@@ -50,10 +52,14 @@ static int parse(int argc, char **argv, noise_args *a)
     a->scale = NOISE_DEFAULT_SCALE;
     a->time = NOISE_DEFAULT_TIME_S;
     a->seed = "1";
+    a->variants = NOISE_VARIANTS;
+    a->workloads = NOISE_WORKLOADS;
     for (int i = 1; i < argc; i++) {
         const char **slot = !strcmp(argv[i], "--scale") ? &a->scale
                             : !strcmp(argv[i], "--time") ? &a->time
-                            : !strcmp(argv[i], "--seed") ? &a->seed : NULL;
+                            : !strcmp(argv[i], "--seed") ? &a->seed
+                            : !strcmp(argv[i], "--variants") ? &a->variants
+                            : !strcmp(argv[i], "--workloads") ? &a->workloads : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(noise_help, stdout);
             return AB_PARSE_HELP;
@@ -83,8 +89,8 @@ static int make_plan(const noise_args *a, ab_plan *plan)
     snprintf(build_b, sizeof build_b, "B=%s", self);
     snprintf(min_rounds, sizeof min_rounds, "%d", AB_TARGET_CI_MAX_ROUNDS);
     snprintf(target, sizeof target, "%g", AB_TARGET_CI_MIN_PCT);
-    char *argv[] = {"noise", "--build", build_a, "--build", build_b, "--variants", NOISE_VARIANTS,
-                    "--workloads", NOISE_WORKLOADS, "--scale", (char *)a->scale, "--seed", (char *)a->seed,
+    char *argv[] = {"noise", "--build", build_a, "--build", build_b, "--variants", (char *)a->variants,
+                    "--workloads", (char *)a->workloads, "--scale", (char *)a->scale, "--seed", (char *)a->seed,
                     "--reps", min_rounds, "--warmup", "1", "--target-ci", target, "--max-time", (char *)a->time,
                     "--events", "none", "--no-timeline", NULL};
     return ab_plan_parse_run((int)(sizeof argv / sizeof argv[0]) - 1, argv, plan);
@@ -123,25 +129,32 @@ static void report(const ab_plan *plan, const ab_run_record *rec, const ab_noise
 {
     ab_noise_figures fig;
     ab_noise_figures_of(cells, n_cells, &fig);
-    printf("A/A here: this binary twice (builds A, B), %zu cells (%s x %s, scale %g), %d rounds in %.0f s (%.1f s per round)\n",
-           n_cells, NOISE_VARIANTS, NOISE_WORKLOADS, plan->scale, rec->rounds_run, rec->total_wall_s,
+    printf("A/A here: this binary twice (builds A, B), %zu cells per build (scale %g), %d rounds in %.0f s (%.1f s per round)\n",
+           n_cells, plan->scale, rec->rounds_run, rec->total_wall_s,
            rec->rounds_run ? rec->total_wall_s / rec->rounds_run : NAN);
     printf("noise of one round: paired log-ratio sd %.1f%%, unpaired sd of log wall time %.1f%% (medians over cells)\n\n",
            fig.paired_sd_log * 100, fig.unpaired_sd_log * 100);
-    printf("%-10s %6s %7s %16s %22s\n", "compare", "rounds", "trials", "false verdicts", "min. detectable effect");
+    printf("%-10s %6s %7s %16s %12s %12s %10s\n", "compare", "rounds", "trials", "false verdicts", "5% found",
+           "10% found", "MDE");
     int best_paired = 0, best_unpaired = 0;
     for (int paired = 1; paired >= 0; paired--)
         for (size_t k = 0; k < sizeof noise_trial_rounds / sizeof noise_trial_rounds[0]; k++) {
             ab_noise_setting s;
             ab_noise_setting_eval(cells, n_cells, &fig, noise_trial_rounds[k], paired, &s);
-            char fv[32] = "-";
-            if (s.trials) snprintf(fv, sizeof fv, "%zu (%.1f%%)", s.false_verdicts, 100.0 * s.false_verdicts / s.trials);
-            printf("%-10s %6d %7zu %16s %21.1f%%\n", paired ? "paired" : "unpaired", s.rounds, s.trials, fv, s.mde * 100);
+            char fv[32] = "-", d5[32] = "-", d10[32] = "-";
+            if (s.trials) {
+                snprintf(fv, sizeof fv, "%zu (%.1f%%)", s.false_verdicts, 100.0 * s.false_verdicts / s.trials);
+                snprintf(d5, sizeof d5, "%.0f%%", 100.0 * s.detected[0] / s.trials);
+                snprintf(d10, sizeof d10, "%.0f%%", 100.0 * s.detected[1] / s.trials);
+            }
+            printf("%-10s %6d %7zu %16s %12s %12s %9.1f%%\n", paired ? "paired" : "unpaired", s.rounds, s.trials, fv,
+                   d5, d10, s.mde * 100);
             int *best = paired ? &best_paired : &best_unpaired;
             if (!*best && s.mde <= NOISE_TARGET_EFFECT) *best = s.rounds;
         }
-    printf("\n(false verdicts: trials of k consecutive rounds per cell calling A != B at p < %.2f; the\n"
-           " detectable effect has %.0f%% power at that level, from the per-round noise above)\n\n",
+    printf("\n(false verdicts: trials of k consecutive rounds per cell calling A != B at p < %.2f;\n"
+           " N%% found: the same trials with B's samples x (1 + N%%) calling B slower; MDE: the change\n"
+           " found with %.0f%% power at that level, from the per-round noise above)\n\n",
            AB_NOISE_ALPHA, AB_NOISE_POWER * 100);
     double round_s = rec->rounds_run ? rec->total_wall_s / rec->rounds_run : NAN;
     printf("--target-ci for paired comparisons (build vs build, variant vs baseline), at this noise:\n");

@@ -10,6 +10,21 @@
 #include "harness/util/paired.h"
 #include "harness/util/report_stats.h"
 
+const double ab_noise_effects[AB_NOISE_N_EFFECTS] = {0.05, 0.10};
+
+/* p of one trial, and whether b came out slower than a. */
+static double trial_p(const double *a, const double *b, size_t k, bool paired, bool *slower)
+{
+    if (paired) {
+        ab_paired_ratio r = ab_paired_ratio_test(a, b, k, 1 - AB_NOISE_ALPHA, AB_PAIRED_T);
+        *slower = r.valid && r.ratio > 1;
+        return r.valid ? r.p : NAN;
+    }
+    *slower = ab_stat_mean(b, k) > ab_stat_mean(a, k);
+    ab_test_result t = ab_mann_whitney_u(a, k, b, k);
+    return t.valid ? t.p : NAN;
+}
+
 static int cmp_double(const void *x, const void *y)
 {
     double a = *(const double *)x, b = *(const double *)y;
@@ -57,15 +72,22 @@ void ab_noise_setting_eval(const ab_noise_cell *cells, size_t n_cells, const ab_
     out->rounds = k;
     out->paired = paired;
     size_t kk = (size_t)k;
-    for (size_t c = 0; c < n_cells; c++)
+    double *slowed = malloc((kk ? kk : 1) * sizeof *slowed);
+    for (size_t c = 0; slowed && c < n_cells; c++)
         for (size_t start = 0; start + kk <= cells[c].n; start += kk) {
             const double *a = cells[c].a + start, *b = cells[c].b + start;
-            double p = paired ? ab_paired_ratio_test(a, b, kk, 1 - AB_NOISE_ALPHA, AB_PAIRED_T).p
-                              : ab_mann_whitney_u(a, kk, b, kk).p;
+            bool slower;
+            double p = trial_p(a, b, kk, paired, &slower);
             if (isnan(p)) continue;
             out->trials++;
             out->false_verdicts += p < AB_NOISE_ALPHA;
+            for (size_t e = 0; e < AB_NOISE_N_EFFECTS; e++) {
+                for (size_t i = 0; i < kk; i++) slowed[i] = b[i] * (1 + ab_noise_effects[e]);
+                p = trial_p(a, slowed, kk, paired, &slower);
+                out->detected[e] += p < AB_NOISE_ALPHA && slower;
+            }
         }
+    free(slowed);
     double df = paired ? k - 1 : 2 * k - 2;
     double sd = paired ? fig->paired_sd_log : fig->unpaired_sd_log;
     double spread = paired ? sd / sqrt(k) : sd * sqrt(2.0 / k);

@@ -9,6 +9,10 @@
  * or unpaired (Mann-Whitney U on the two sides' samples, as `compare`
  * without pairing).  A trial that calls a difference is a false verdict.
  *
+ * Detection: the same trials with B's samples made slower by a known factor
+ * (x 1.05, x 1.10, as issue 11 measured it); a trial detects the slowdown
+ * when its test calls a difference in the slower direction.
+ *
  * Minimum detectable effect (two-sided 5% level, 80% power), from the noise
  * measured over all rounds:
  *   paired    (t(0.975, k-1) + t(0.80, k-1)) * sd_d / sqrt(k)
@@ -25,6 +29,9 @@
 
 #define AB_NOISE_ALPHA 0.05
 #define AB_NOISE_POWER 0.80
+#define AB_NOISE_N_EFFECTS 2
+/* The slowdowns whose detection rate is measured (ratio changes). */
+extern const double ab_noise_effects[AB_NOISE_N_EFFECTS];
 
 /* One A/A cell pair: a[i] and b[i] ran in the same round (paired by round). */
 typedef struct ab_noise_cell {
@@ -41,6 +48,7 @@ typedef struct ab_noise_setting {
     int rounds;                /* k */
     bool paired;
     size_t trials, false_verdicts;
+    size_t detected[AB_NOISE_N_EFFECTS];  /* trials that found B x (1 + ab_noise_effects[e]) slower */
     double mde;                /* minimum detectable effect as a ratio change (0.05 = 5%); NaN if unknown */
 } ab_noise_setting;
 
