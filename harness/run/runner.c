@@ -551,8 +551,10 @@ static ab_ci_stop target_ci_round_done(const ab_plan *plan, const ab_run_record 
         char label[256] = "-";
         if (widest != SIZE_MAX) ab_plan_cell_label(plan, widest, label, sizeof label);
         double h = widest != SIZE_MAX ? ci[widest].half_width_pct : NAN;
-        fprintf(stderr, "%s[round %d] widest 95%% CI +-%.2f%% (%s%s), target +-%g%%; %.0f of %.0f s\n",
-                tty ? "\r\033[K" : "", rounds, h, label,
+        char width[32] = "n/a (fewer than 2 values)";
+        if (isfinite(h)) snprintf(width, sizeof width, "+-%.2f%%", h);
+        fprintf(stderr, "%s[round %d] widest 95%% CI %s (%s%s), target +-%g%%; %.0f of %.0f s\n",
+                tty ? "\r\033[K" : "", rounds, width, label,
                 widest != SIZE_MAX && ci[widest].kind == AB_CI_PAIRED ? ", paired" : "", plan->target_ci_pct,
                 elapsed_s, plan->max_time_s);
     }
