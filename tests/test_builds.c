@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "tests/results_schema.h"
@@ -22,7 +23,8 @@
 /* The slowed build sleeps this long at the end of its measured phase. */
 #define SLOW_DELAY_US 20000
 #define REPS 6
-/* Page faults of two exec'ed samples of one binary differ by at most this. */
+/* Page faults of two exec'ed samples of one binary differ by this much
+ * without ASan (the least spread the A/A comparison allows). */
 #define EXEC_FAULT_JITTER 1
 
 static char dir[64];
@@ -123,17 +125,27 @@ static void same_binary_twice_agrees_on_exact_metrics_in_every_round(void **stat
             long long oa = num(sa, NULL, "order"), ob = num(sb, NULL, "order");
             assert_int_equal(oa / (long long)n_cells, r + 1);
             assert_int_equal(ob / (long long)n_cells, r + 1);
-            /* The same binary: the exact metrics are the same -- up to the
-             * one page fault by which any two exec'ed samples of one build
-             * differ too (measured: 540/541, 43/44 within a build; a fresh
-             * image's randomized layout, which forked samples share). */
-            long long fa = num(sa, "counters", "page-faults"), fb = num(sb, "counters", "page-faults");
-            assert_true(fa - fb <= EXEC_FAULT_JITTER && fb - fa <= EXEC_FAULT_JITTER);
             assert_int_equal(num(sa, "alloc", "arenas_highwater"), num(sb, "alloc", "arenas_highwater"));
             assert_string_equal(json_string_value(json_object_get(sa, "checksum")),
                                 json_string_value(json_object_get(sb, "checksum")));
             assert_null(json_object_get(sa, "test_delay_ns"));
         }
+        /* Page faults: exec'ed samples of one build move by a few faults
+         * (measured 540/541 and 43/44; more under ASan, whose shadow memory
+         * is laid out per process), forked samples share one layout and do
+         * not.  Two copies of one binary must not differ by more than
+         * either differs from itself. */
+        long long lo[2] = {LLONG_MAX, LLONG_MAX}, hi[2] = {LLONG_MIN, LLONG_MIN};
+        for (long r = 0; r < REPS; r++)
+            for (int k = 0; k < 2; k++) {
+                long long f = num(sample_of_round(k ? b : a, r), "counters", "page-faults");
+                lo[k] = f < lo[k] ? f : lo[k];
+                hi[k] = f > hi[k] ? f : hi[k];
+            }
+        long long spread = hi[0] - lo[0] > hi[1] - lo[1] ? hi[0] - lo[0] : hi[1] - lo[1];
+        if (spread < EXEC_FAULT_JITTER) spread = EXEC_FAULT_JITTER;
+        if (lo[1] > hi[0] + spread || lo[0] > hi[1] + spread)
+            fail_msg("%s: page faults A %lld..%lld, B %lld..%lld", variants[v], lo[0], hi[0], lo[1], hi[1]);
     }
     assert_true(json_is_true(json_object_get(json_object_get(doc, "correctness"), "checksums_agree")));
     json_decref(doc);
