@@ -1,11 +1,19 @@
 /*
- * cmd_compare.c -- `arenabench compare BASE NEW`: the regression gate.
+ * cmd_compare.c -- `arenabench compare`: the regression gate.
  *
- * For every (variant, workload) cell present in both files and every
- * metric, decide better / worse / same:
- *   - noisy metrics (times, RSS, counters): worse when the change of the
- *     mean is beyond the threshold in the metric's worse direction AND the
- *     samples differ significantly (Mann-Whitney U by default, or Welch's t);
+ *   compare BASE NEW                      one run per side
+ *   compare A1 A2 .. --vs B1 B2 ..        several runs per side (files or dirs)
+ *   compare FILE --base-variant A --new-variant B    within one file, paired
+ *   compare FILE --base-build X --new-build Y        within one file, paired
+ *
+ * For every cell matched between the sides (compare_inputs.h) and every
+ * metric, decide better / worse / inconclusive / same:
+ *   - noisy metrics (times, memory, counters): worse when the change is
+ *     beyond the threshold in the metric's worse direction, beyond the
+ *     metric's absolute floor (counts), AND significant: within one file
+ *     paired by round (report_pair.h); across runs with the run as the unit
+ *     (report_runs.h).  Beyond the threshold but not significant is
+ *     "inconclusive", with the reason;
  *   - deterministic metrics (alloc.*, huge-page coverage, checksum): worse
  *     when the median moved in the worse direction by more than a tight
  *     tolerance (0 for arena counts: one extra arena is a regression);
@@ -19,19 +27,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness/commands.h"
+#include "harness/report/compare_inputs.h"
+#include "harness/report/report_pair.h"
+#include "harness/report/report_runs.h"
 #include "harness/report/report_metrics.h"
 #include "harness/util/report_stats.h"
 #include "harness/report/report_table.h"
 #include "harness/results/results_load.h"
 
 #define DEFAULT_THRESHOLD_PCT 5.0
+/* Paired rounds resolve smaller changes than separate runs do: within one
+ * file a change is reported from this size on (docs/noise.md measures what
+ * this machine can detect). */
+#define DEFAULT_PAIRED_THRESHOLD_PCT 2.0
 #define DEFAULT_ALPHA 0.05
 #define CONFIDENCE 0.95
 #define MAX_METRICS 64
 /* Relative slack for "equal" deterministic values stored as doubles. */
 #define EXACT_EPSILON 1e-9
-
-typedef enum { TEST_MWU, TEST_WELCH } test_kind;
 
 typedef struct metric_spec {
     const char *name;
@@ -39,26 +52,43 @@ typedef struct metric_spec {
     double tolerance;          /* fraction */
 } metric_spec;
 
+typedef enum { MODE_RUNS, MODE_WITHIN } compare_mode;
+
 typedef struct compare_opts {
-    const char *base_file, *new_file;
+    compare_mode mode;
+    const char *base_paths[AB_COMPARE_MAX_RUNS], *new_paths[AB_COMPARE_MAX_RUNS];
+    size_t nbase, nnew;
+    bool vs_given;
+    ab_select_by select;
+    const char *from, *to;     /* within one file: base and new variant/build */
     double threshold;          /* fraction */
+    bool threshold_given;
     double alpha;
     metric_spec metrics[MAX_METRICS];
     size_t nmetrics;
     ab_table_format format;
-    test_kind test;
+    ab_test_kind test;
+    bool test_given;
     bool verbose;
 } compare_opts;
 
-typedef enum { V_SAME, V_BETTER, V_WORSE, V_NA } verdict;
-static const char *const verdict_names[] = {"same", "better", "worse", "n/a"};
+typedef enum { V_SAME, V_BETTER, V_WORSE, V_INCONCLUSIVE, V_NA } verdict;
+static const char *const verdict_names[] = {"same", "better", "worse", "inconclusive", "n/a"};
+
+/* A noisy metric's change however it was computed. */
+typedef struct change_est {
+    bool valid;                /* a change could be computed */
+    double change, lo, hi;     /* fractions; lo/hi NaN when no CI */
+    bool tested;
+    double p;
+} change_est;
 
 typedef struct row {
     const char *workload, *variant, *metric;
     double base_med, new_med;
+    double base_mean, new_mean;
     size_t base_n, new_n;
-    ab_rel_change change;
-    ab_test_result test;
+    change_est change;
     bool deterministic;
     double limit;              /* threshold or tolerance used, fraction */
     verdict v;
@@ -68,20 +98,39 @@ typedef struct row {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: arenabench compare BASE.json NEW.json [--threshold PCT] [--metrics M[=PCT],...]\n"
-            "                          [--alpha A] [--test mwu|welch] [--format text|md] [--verbose]\n"
+            "usage: arenabench compare BASE NEW [OPTIONS]\n"
+            "       arenabench compare BASE1 [BASE2 ...] --vs NEW1 [NEW2 ...] [OPTIONS]\n"
+            "       arenabench compare FILE --base-variant A --new-variant B [OPTIONS]\n"
+            "       arenabench compare FILE --base-build X --new-build Y [OPTIONS]\n"
+            "options: [--threshold PCT] [--metrics M[=PCT],...] [--alpha A] [--test T]\n"
+            "         [--format text|md] [--verbose]\n"
             "\n"
-            "Compare every (variant, workload) cell found in both files, metric by metric.\n"
-            "Noisy metrics (wall_ns, user_ns, sys_ns, rss_peak_kb, rss_end_kb, mem_peak_kb, mem_end_kb,\n"
-            "counters.EVENT) are worse when the change of the mean exceeds the threshold in the worse\n"
-            "direction AND the samples differ significantly: two-sided Mann-Whitney U test (exact without ties for up\n"
-            "to %d samples a side, else normal approximation with tie correction), or Welch's t test\n"
-            "with --test welch.  Deterministic metrics (alloc.FIELD, hugepage_coverage, checksum) are\n"
-            "compared by their median with a tight tolerance: 0 for arena counts (one extra arena is a\n"
-            "regression), 2%% for hugepage_coverage; a checksum change is a correctness failure.\n"
+            "Compare cells metric by metric: across runs (each BASE/NEW a results file or a directory\n"
+            "of them; cells matched by variant and workload), or within one file (the cells of\n"
+            "variant/build A against those of B, workload by workload).\n"
+            "\n"
+            "Noisy metrics (wall_ns, user_ns, sys_ns, rss_*, mem_*, counters.EVENT) are worse when the\n"
+            "change exceeds the threshold in the worse direction AND is significant; beyond the\n"
+            "threshold but not significant is 'inconclusive', with the reason.  Counters must also\n"
+            "move by more than a floor of a few events.  Significance depends on the shape:\n"
+            "  within one file   samples pair by round: the change is the geometric mean of the\n"
+            "                    per-round ratios, tested by a paired t test on their logs (default)\n"
+            "                    or --test wilcoxon (signed-rank); cells that do not pair fall back\n"
+            "                    to Mann-Whitney U\n"
+            "  several runs      the run is the unit: Welch's t on the logs of the runs' means\n"
+            "  one run per side  run-to-run noise is estimated across the cells of the metric and\n"
+            "                    added to the within-run noise; a change that moved every cell alike\n"
+            "                    cannot be told from a slower machine and needs several runs per side\n"
+            "--test mwu|welch tests the samples as one population instead (Mann-Whitney U, exact\n"
+            "without ties up to %d a side; Welch's t), ignoring run-to-run noise.\n"
+            "Deterministic metrics (alloc.FIELD, hugepage_coverage, checksum) are compared by their\n"
+            "median with a tight tolerance: 0 for arena counts (one extra arena is a regression),\n"
+            "2%% for hugepage_coverage; a checksum change is a correctness failure.\n"
             "Lower is better for everything except hugepage_coverage (higher is better).\n"
+            "See docs/noise.md for what this machine can detect.\n"
             "\n"
-            "  --threshold PCT  noisy-metric threshold in %% of the base (default %.0f)\n"
+            "  --threshold PCT  noisy-metric threshold in %% of the base (default %.0f across runs,\n"
+            "                   %.0f within one file)\n"
             "  --metrics LIST   comma-separated metrics; NAME=PCT sets that metric's own threshold or\n"
             "                   tolerance (e.g. rss_peak_kb=10,counters.page-faults=5,alloc.arenas_current)\n"
             "                   default: wall_ns, rss_peak_kb, rss_end_kb, mem_peak_kb, mem_end_kb\n"
@@ -89,13 +138,14 @@ static void usage(FILE *f)
             "                   alloc.arenas_highwater, alloc.arenas_current, hugepage_coverage,\n"
             "                   alloc.hugetlb_fallbacks, checksum\n"
             "  --alpha A        significance level (default %.2f)\n"
+            "  --test T         paired-t (default within a file) or wilcoxon; mwu or welch\n"
             "  --format F       text (default) or md\n"
             "  --verbose        list every comparison, not only the ones that changed\n"
             "\n"
             "exit status: 0 no significant regression beyond the threshold; 1 regression or\n"
             "correctness failure (each listed); 2 unusable input: missing file, not JSON, unknown\n"
             "schema_version, missing keys, no cells in common, different scales, bad option.\n",
-            AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT, DEFAULT_ALPHA);
+            AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT, DEFAULT_PAIRED_THRESHOLD_PCT, DEFAULT_ALPHA);
 }
 
 static int parse_number(const char *text, const char *what, double lo, double hi, double *out)
@@ -136,28 +186,110 @@ static int add_metric(compare_opts *o, char *tok)
     return 0;
 }
 
+enum { OPT_VS = 256, OPT_BASE_VARIANT, OPT_NEW_VARIANT, OPT_BASE_BUILD, OPT_NEW_BUILD };
+
+static int select_option(compare_opts *o, int c, const char *arg)
+{
+    ab_select_by by = c == OPT_BASE_VARIANT || c == OPT_NEW_VARIANT ? AB_SELECT_VARIANT : AB_SELECT_BUILD;
+    if ((o->from || o->to) && o->select != by) {
+        fprintf(stderr, "arenabench compare: give either --base-variant/--new-variant or --base-build/--new-build\n");
+        return -1;
+    }
+    o->select = by;
+    if (c == OPT_BASE_VARIANT || c == OPT_BASE_BUILD)
+        o->from = arg;
+    else
+        o->to = arg;
+    return 0;
+}
+
+/* Sort the positional arguments into BASE and NEW and pick the mode. */
+static int settle_mode(compare_opts *o)
+{
+    if (o->from || o->to) {
+        const char *what = o->select == AB_SELECT_VARIANT ? "variant" : "build";
+        if (!o->from || !o->to) {
+            fprintf(stderr, "arenabench compare: --base-%s and --new-%s go together\n", what, what);
+            return -1;
+        }
+        if (!strcmp(o->from, o->to)) {
+            fprintf(stderr, "arenabench compare: --base-%s and --new-%s are both '%s'\n", what, what, o->from);
+            return -1;
+        }
+        if (o->vs_given || o->nbase != 1) {
+            fprintf(stderr, "arenabench compare: --base-%s/--new-%s compare within one results FILE\n", what, what);
+            return -1;
+        }
+        o->mode = MODE_WITHIN;
+        return 0;
+    }
+    o->mode = MODE_RUNS;
+    if (!o->vs_given) {
+        if (o->nbase != 2) {
+            fprintf(stderr, "arenabench compare: expected two results files, BASE and NEW (or BASE... --vs NEW..., "
+                            "or FILE --base-variant A --new-variant B)\n");
+            return -1;
+        }
+        o->new_paths[0] = o->base_paths[1];
+        o->nbase = o->nnew = 1;
+    } else if (!o->nbase || !o->nnew) {
+        fprintf(stderr, "arenabench compare: --vs needs results on both sides: BASE... --vs NEW...\n");
+        return -1;
+    }
+    if (o->test_given && ab_test_kind_paired(o->test)) {
+        fprintf(stderr, "arenabench compare: --test %s pairs rounds of one file; across runs use the default, "
+                        "mwu or welch\n",
+                ab_test_kind_name(o->test));
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, compare_opts *o)
 {
     static const struct option long_opts[] = {
-        {"threshold", required_argument, 0, 't'}, {"metrics", required_argument, 0, 'm'},
-        {"metric", required_argument, 0, 'm'},    {"alpha", required_argument, 0, 'a'},
-        {"format", required_argument, 0, 'f'},    {"test", required_argument, 0, 'T'},
-        {"verbose", no_argument, 0, 'v'},         {"help", no_argument, 0, 'h'},
+        {"threshold", required_argument, 0, 't'},       {"metrics", required_argument, 0, 'm'},
+        {"metric", required_argument, 0, 'm'},          {"alpha", required_argument, 0, 'a'},
+        {"format", required_argument, 0, 'f'},          {"test", required_argument, 0, 'T'},
+        {"verbose", no_argument, 0, 'v'},               {"help", no_argument, 0, 'h'},
+        {"vs", no_argument, 0, OPT_VS},                 {"base-variant", required_argument, 0, OPT_BASE_VARIANT},
+        {"new-variant", required_argument, 0, OPT_NEW_VARIANT},
+        {"base-build", required_argument, 0, OPT_BASE_BUILD},
+        {"new-build", required_argument, 0, OPT_NEW_BUILD},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->threshold = DEFAULT_THRESHOLD_PCT / 100;
     o->alpha = DEFAULT_ALPHA;
     o->format = AB_FMT_TEXT;
+    o->test = AB_TEST_PAIRED_T;
     int c;
     double pct;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "t:m:a:f:vh", long_opts, NULL)) != -1) {
+    /* Leading '-': positional arguments come back in order (as 1), so the
+     * ones after --vs are NEW. */
+    while ((c = getopt_long(argc, argv, "-t:m:a:f:vh", long_opts, NULL)) != -1) {
         switch (c) {
+        case 1: {
+            size_t *n = o->vs_given ? &o->nnew : &o->nbase;
+            const char **list = o->vs_given ? o->new_paths : o->base_paths;
+            if (*n == AB_COMPARE_MAX_RUNS) {
+                fprintf(stderr, "arenabench compare: more than %d results on one side\n", AB_COMPARE_MAX_RUNS);
+                return -1;
+            }
+            list[(*n)++] = optarg;
+            break;
+        }
+        case OPT_VS: o->vs_given = true; break;
+        case OPT_BASE_VARIANT: case OPT_NEW_VARIANT: case OPT_BASE_BUILD: case OPT_NEW_BUILD:
+            if (select_option(o, c, optarg))
+                return -1;
+            break;
         case 't':
             if (parse_number(optarg, "--threshold", 0, 1e6, &pct))
                 return -1;
             o->threshold = pct / 100;
+            o->threshold_given = true;
             break;
         case 'm':
             for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ","))
@@ -175,27 +307,23 @@ static int parse_args(int argc, char **argv, compare_opts *o)
             }
             break;
         case 'T':
-            if (!strcmp(optarg, "mwu") || !strcmp(optarg, "mann-whitney"))
-                o->test = TEST_MWU;
-            else if (!strcmp(optarg, "welch"))
-                o->test = TEST_WELCH;
-            else {
-                fprintf(stderr, "arenabench compare: unknown test '%s' (mwu or welch)\n", optarg);
+            if (ab_test_kind_parse(optarg, &o->test)) {
+                fprintf(stderr, "arenabench compare: unknown test '%s' (paired-t, wilcoxon, mwu or welch)\n", optarg);
                 return -1;
             }
+            o->test_given = true;
             break;
         case 'v': o->verbose = true; break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
     }
-    if (optind != argc - 2) {
-        fprintf(stderr, "arenabench compare: expected two results files, BASE and NEW\n");
+    if (settle_mode(o)) {
         usage(stderr);
         return -1;
     }
-    o->base_file = argv[optind];
-    o->new_file = argv[optind + 1];
+    if (o->mode == MODE_WITHIN && !o->threshold_given)
+        o->threshold = DEFAULT_PAIRED_THRESHOLD_PCT / 100;
     return 0;
 }
 
@@ -259,63 +387,220 @@ static void judge_deterministic(row *r, const ab_metric_desc *d)
         r->v = V_SAME;
 }
 
-static void judge_noisy(row *r, const ab_metric_desc *d, double alpha)
+/* What compare knows about one noisy metric across all cells before judging
+ * any: with one run per side, the run-to-run noise it estimated. */
+typedef struct metric_context {
+    ab_run_noise noise;
+} metric_context;
+
+static const char *test_description(const compare_opts *o, size_t kb, size_t kn)
 {
-    if (!r->change.valid || !r->test.valid) {
+    if (o->test_given && !ab_test_kind_paired(o->test))
+        return o->test == AB_TEST_WELCH ? "Welch's t test on the samples" : "Mann-Whitney U test on the samples";
+    if (o->mode == MODE_WITHIN)
+        return o->test == AB_TEST_WILCOXON ? "paired by round, Wilcoxon signed-rank"
+                                           : "paired by round, t test on log ratios";
+    if (kb == 1 && kn == 1)
+        return "one run per side, run-to-run noise estimated across cells";
+    return "run as the unit, Welch's t on log run means";
+}
+
+static void judge_noisy(row *r, const ab_metric_desc *d, double alpha, const char *why_untested)
+{
+    if (!r->change.valid || !r->change.tested) {
         r->v = V_SAME;
-        snprintf(r->note, sizeof r->note, "too few samples to test");
+        snprintf(r->note, sizeof r->note, "%s", why_untested);
+        bool big = r->change.valid && fabs(r->change.change) > r->limit;
+        if (big)   /* a change that cannot be judged is not "same" */
+            r->v = V_INCONCLUSIVE;
         return;
     }
-    bool significant = r->test.p < alpha;
     double ch = r->change.change;
     bool worse_dir = d->better == AB_LOWER_IS_BETTER ? ch > r->limit : ch < -r->limit;
     bool better_dir = d->better == AB_LOWER_IS_BETTER ? ch < -r->limit : ch > r->limit;
+    bool above_floor = !(d->abs_floor > 0) || fabs(r->new_mean - r->base_mean) > d->abs_floor;
+    if ((worse_dir || better_dir) && !above_floor) {
+        r->v = V_SAME;
+        snprintf(r->note, sizeof r->note, "within the absolute floor of %g (means differ by %.3g)", d->abs_floor,
+                 fabs(r->new_mean - r->base_mean));
+        return;
+    }
+    bool significant = r->change.p < alpha;
     r->v = significant && worse_dir ? V_WORSE : significant && better_dir ? V_BETTER : V_SAME;
     if (!significant && (worse_dir || better_dir))
-        snprintf(r->note, sizeof r->note, "beyond threshold but not significant");
+        r->v = V_INCONCLUSIVE;
 }
 
-static int compare_metric(const compare_opts *o, const metric_spec *m, const ab_results_cell *ca,
-                          const ab_results_cell *cb, row *r)
+/* The reason a change beyond the threshold was not significant. */
+static void explain_inconclusive(row *r, const compare_opts *o, size_t kb, size_t kn, const metric_context *ctx,
+                                 size_t npairs, bool paired)
+{
+    if (r->v != V_INCONCLUSIVE || r->note[0])
+        return;
+    if (o->mode == MODE_WITHIN && paired)
+        snprintf(r->note, sizeof r->note, "not significant over %zu paired rounds (p %.2g); more rounds or "
+                                          "run --target-ci narrow it", npairs, r->change.p);
+    else if (o->mode == MODE_WITHIN)
+        snprintf(r->note, sizeof r->note, "samples do not pair by round; unpaired test not significant (p %.2g)",
+                 r->change.p);
+    else if (o->test_given)
+        snprintf(r->note, sizeof r->note, "not significant (p %.2g)", r->change.p);
+    else if (kb == 1 && kn == 1)
+        snprintf(r->note, sizeof r->note, "within run-to-run noise (+-%.1f%% between two runs, from %zu cells); "
+                                          "one run per side cannot tell, give several (--vs)",
+                 100 * ctx->noise.sd, ctx->noise.cells);
+    else
+        snprintf(r->note, sizeof r->note, "not significant across %zu vs %zu runs (p %.2g)", kb, kn, r->change.p);
+}
+
+/* Values of one metric for each cell of one side; pooled are all of them. */
+typedef struct side_values {
+    ab_metric_values runs[AB_COMPARE_MAX_RUNS];
+    size_t k;
+    double *pooled;
+    size_t npooled;
+} side_values;
+
+static int side_values_get(const ab_results_cell *const *cells, size_t k, const char *metric, side_values *sv)
+{
+    memset(sv, 0, sizeof *sv);
+    size_t total = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (ab_cell_metric(cells[i], metric, &sv->runs[i]))
+            return -1;
+        sv->k++;
+        total += sv->runs[i].n;
+    }
+    sv->pooled = malloc((total + 1) * sizeof *sv->pooled);
+    if (!sv->pooled)
+        return -1;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < sv->runs[i].n; j++)
+            sv->pooled[sv->npooled++] = sv->runs[i].v[j];
+    return 0;
+}
+
+static void side_values_free(side_values *sv)
+{
+    for (size_t i = 0; i < sv->k; i++)
+        ab_metric_values_free(&sv->runs[i]);
+    free(sv->pooled);
+}
+
+/* The change of a noisy metric between the two sides of a match. */
+static change_est estimate_noisy(const compare_opts *o, const side_values *a, const side_values *b,
+                                 const metric_context *ctx, size_t *npairs, bool *paired)
+{
+    *npairs = 0;
+    *paired = false;
+    if (o->mode == MODE_WITHIN || (o->test_given && !ab_test_kind_paired(o->test))) {
+        /* One population per side: pooled samples, paired by round when the
+         * sides are cells of one file. */
+        ab_metric_values pa = a->runs[0], pb = b->runs[0];
+        if (o->mode != MODE_WITHIN) {
+            pa = (ab_metric_values){.v = a->pooled, .n = a->npooled};
+            pb = (ab_metric_values){.v = b->pooled, .n = b->npooled};
+        }
+        ab_pair_change pc = ab_pair_change_compute(&pa, &pb, CONFIDENCE, o->test_given || o->mode == MODE_WITHIN
+                                                                             ? o->test : AB_TEST_MWU);
+        *npairs = pc.n_pairs;
+        *paired = pc.paired;
+        return (change_est){pc.valid, pc.change, pc.lo, pc.hi, pc.tested, pc.p};
+    }
+    ab_runs_change rc = a->k == 1 && b->k == 1
+                            ? ab_runs_change_single(&a->runs[0], &b->runs[0], ctx->noise, CONFIDENCE)
+                            : ab_runs_change_multi(a->runs, a->k, b->runs, b->k, CONFIDENCE);
+    return (change_est){rc.valid, rc.change, rc.lo, rc.hi, rc.tested, rc.p};
+}
+
+static int compare_metric(const compare_opts *o, const metric_spec *m, const ab_cell_match *x,
+                          const metric_context *ctx, row *r)
 {
     ab_metric_desc d;
     ab_metric_describe(m->name, &d);
     memset(r, 0, sizeof *r);
-    r->workload = ca->workload;
-    r->variant = ca->variant;
+    r->workload = x->workload;
+    r->variant = x->label;
     r->metric = m->name;
     r->deterministic = d.deterministic;
     r->limit = m->has_tolerance ? m->tolerance : d.deterministic ? d.default_tolerance : o->threshold;
-    ab_metric_values va, vb;
-    if (ab_cell_metric(ca, m->name, &va) || ab_cell_metric(cb, m->name, &vb))
-        return -1;
-    r->base_n = va.n;
-    r->new_n = vb.n;
-    if (!va.n || !vb.n) {
+    side_values va, vb;
+    int rc = side_values_get(x->base, x->nb, m->name, &va) | side_values_get(x->cand, x->nn, m->name, &vb);
+    if (rc)
+        goto out;
+    r->base_n = va.npooled;
+    r->new_n = vb.npooled;
+    if (!va.npooled || !vb.npooled) {
         r->v = V_NA;
-        snprintf(r->note, sizeof r->note, "not measured in %s", !va.n && !vb.n ? "either file" : !va.n ? "BASE" : "NEW");
-    } else {
-        r->base_med = ab_stat_median(va.v, va.n);
-        r->new_med = ab_stat_median(vb.v, vb.n);
-        r->change = ab_relative_change(va.v, va.n, vb.v, vb.n, CONFIDENCE);
-        if (d.deterministic) {
-            judge_deterministic(r, &d);
-        } else {
-            r->test = o->test == TEST_WELCH ? ab_welch_t(va.v, va.n, vb.v, vb.n)
-                                            : ab_mann_whitney_u(va.v, va.n, vb.v, vb.n);
-            judge_noisy(r, &d, o->alpha);
-        }
+        snprintf(r->note, sizeof r->note, "not measured in %s",
+                 !va.npooled && !vb.npooled ? "either side" : !va.npooled ? "BASE" : "NEW");
+        goto out;
     }
-    ab_metric_values_free(&va);
-    ab_metric_values_free(&vb);
+    r->base_med = ab_stat_median(va.pooled, va.npooled);
+    r->new_med = ab_stat_median(vb.pooled, vb.npooled);
+    r->base_mean = ab_stat_mean(va.pooled, va.npooled);
+    r->new_mean = ab_stat_mean(vb.pooled, vb.npooled);
+    if (d.deterministic) {
+        ab_rel_change c = ab_relative_change(va.pooled, va.npooled, vb.pooled, vb.npooled, CONFIDENCE);
+        r->change = (change_est){c.valid, c.change, c.lo, c.hi, false, NAN};
+        judge_deterministic(r, &d);
+        goto out;
+    }
+    size_t npairs;
+    bool paired;
+    r->change = estimate_noisy(o, &va, &vb, ctx, &npairs, &paired);
+    const char *untested = va.npooled < 2 || vb.npooled < 2 ? "too few samples to test"
+                           : o->mode == MODE_RUNS && va.k == 1 && vb.k == 1 && !ctx->noise.known
+                               ? "one run per side and too few cells to estimate run-to-run noise; give several "
+                                 "runs per side (--vs)"
+                               : "cannot be tested (a mean or value is not positive)";
+    judge_noisy(r, &d, o->alpha, untested);
+    explain_inconclusive(r, o, va.k, vb.k, ctx, npairs, paired);
+out:
+    side_values_free(&va);
+    side_values_free(&vb);
+    return rc ? -1 : 0;
+}
+
+/* One run per side: estimate each noisy metric's run-to-run noise across the
+ * cells before judging any of them. */
+static int metric_contexts(const compare_opts *o, const metric_spec *specs, size_t nmetrics, const ab_cell_match *x,
+                           size_t nx, metric_context *ctx)
+{
+    for (size_t m = 0; m < nmetrics; m++) {
+        memset(&ctx[m], 0, sizeof ctx[m]);
+        ab_metric_desc d;
+        ab_metric_describe(specs[m].name, &d);
+        if (o->mode != MODE_RUNS || d.deterministic || !strcmp(specs[m].name, "checksum"))
+            continue;
+        ab_metric_values *a = calloc(nx + 1, sizeof *a), *b = calloc(nx + 1, sizeof *b);
+        size_t n = 0;
+        int rc = !a || !b;
+        for (size_t i = 0; !rc && i < nx; i++) {
+            if (x[i].nb != 1 || x[i].nn != 1)
+                continue;
+            rc = ab_cell_metric(x[i].base[0], specs[m].name, &a[n]) | ab_cell_metric(x[i].cand[0], specs[m].name, &b[n]);
+            n++;
+        }
+        if (!rc)
+            ctx[m].noise = ab_run_noise_estimate(a, b, n);
+        for (size_t i = 0; i < n; i++) {
+            ab_metric_values_free(&a[i]);
+            ab_metric_values_free(&b[i]);
+        }
+        free(a);
+        free(b);
+        if (rc)
+            return -1;
+    }
     return 0;
 }
 
-static void compare_checksum(const ab_results_cell *ca, const ab_results_cell *cb, bool seeds_differ, row *r)
+static void compare_checksum(const ab_cell_match *x, bool seeds_differ, row *r)
 {
     memset(r, 0, sizeof *r);
-    r->workload = ca->workload;
-    r->variant = ca->variant;
+    r->workload = x->workload;
+    r->variant = x->label;
     r->metric = "checksum";
     r->deterministic = true;
     if (seeds_differ) {
@@ -325,11 +610,18 @@ static void compare_checksum(const ab_results_cell *ca, const ab_results_cell *c
         return;
     }
     bool da, db;
-    const char *sa = ab_cell_checksum(ca, &da), *sb = ab_cell_checksum(cb, &db);
-    if (db) {
-        r->v = V_WORSE;
-        snprintf(r->note, sizeof r->note, "CORRECTNESS: NEW samples disagree on the checksum");
-    } else if (!sa || !sb) {
+    const char *sa = ab_cell_checksum(x->base[0], &da), *sb = NULL;
+    for (size_t i = 0; i < x->nn; i++) {
+        const char *si = ab_cell_checksum(x->cand[i], &db);
+        if (db || (si && sb && strcmp(si, sb))) {
+            r->v = V_WORSE;
+            snprintf(r->note, sizeof r->note, "CORRECTNESS: NEW samples disagree on the checksum");
+            return;
+        }
+        if (si)
+            sb = si;
+    }
+    if (!sa || !sb) {
         r->v = V_NA;
         snprintf(r->note, sizeof r->note, "no checksum in %s", !sb ? "NEW" : "BASE");
     } else if (strcmp(sa, sb)) {
@@ -359,22 +651,43 @@ static size_t failed_samples(const ab_results_cell *c, char *reason, size_t len)
     return n;
 }
 
+static size_t side_failures(const ab_results_cell *const *cells, size_t k, size_t *total, char *reason, size_t len)
+{
+    size_t n = 0;
+    *total = 0;
+    for (size_t i = 0; i < k; i++) {
+        char why[160] = "";
+        size_t f = failed_samples(cells[i], why, sizeof why);
+        if (f && !n)
+            snprintf(reason, len, "%s", why);
+        n += f;
+        *total += json_array_size(json_object_get(cells[i]->json, "samples"));
+    }
+    return n;
+}
+
 /* A sample that crashes, times out or fails in NEW but not in BASE is a
- * regression whatever the metrics say.  Returns true when a row was made. */
-static bool compare_failures(const ab_results_cell *ca, const ab_results_cell *cb, row *r)
+ * regression whatever the metrics say (compared per run, as sides may have
+ * different numbers of runs).  Returns true when a row was made. */
+static bool compare_failures(const ab_cell_match *x, row *r)
 {
     char reason[160] = "", ignored[160];
-    size_t fa = failed_samples(ca, ignored, sizeof ignored), fb = failed_samples(cb, reason, sizeof reason);
-    if (fb <= fa)
+    size_t ta, tb;
+    size_t fa = side_failures(x->base, x->nb, &ta, ignored, sizeof ignored);
+    size_t fb = side_failures(x->cand, x->nn, &tb, reason, sizeof reason);
+    if (fb * x->nb <= fa * x->nn)
         return false;
     memset(r, 0, sizeof *r);
-    r->workload = ca->workload;
-    r->variant = ca->variant;
+    r->workload = x->workload;
+    r->variant = x->label;
     r->metric = "samples";
     r->deterministic = true;
     r->v = V_WORSE;
-    snprintf(r->note, sizeof r->note, "%zu of %zu NEW samples not ok (BASE: %zu) - %s", fb,
-             json_array_size(json_object_get(cb->json, "samples")), fa, reason);
+    if (x->nb == 1)
+        snprintf(r->note, sizeof r->note, "%zu of %zu NEW samples not ok (BASE: %zu) - %s", fb, tb, fa, reason);
+    else
+        snprintf(r->note, sizeof r->note, "%zu of %zu NEW samples not ok (BASE: %zu of %zu) - %s", fb, tb, fa, ta,
+                 reason);
     return true;
 }
 
@@ -402,8 +715,8 @@ static void format_row_values(const row *r, char *base, char *cand, char *change
         snprintf(change, len, "%+.1f%%", 100 * r->change.change);
     if (r->deterministic)
         snprintf(p, len, "exact");
-    else if (r->test.valid)
-        snprintf(p, len, "%.3g", r->test.p);
+    else if (r->change.tested)
+        snprintf(p, len, "%.3g", r->change.p);
     else
         snprintf(p, len, "-");
 }
@@ -426,6 +739,7 @@ static void print_rows(const char *title, const row *rows, size_t n, bool (*want
         char base[64], cand[64], change[96], p[32], limit[48];
         format_row_values(&rows[i], base, cand, change, p, sizeof base);
         size_t k = ab_text_table_add_row(t);
+        /* the note column says why for inconclusive rows */
         ab_text_table_set(t, k, 0, rows[i].workload);
         ab_text_table_set(t, k, 1, rows[i].variant);
         ab_text_table_set(t, k, 2, rows[i].metric);
@@ -450,7 +764,7 @@ static void print_rows(const char *title, const row *rows, size_t n, bool (*want
 
 static bool want_changed(const row *r)
 {
-    return r->v == V_WORSE || r->v == V_BETTER;
+    return r->v == V_WORSE || r->v == V_BETTER || r->v == V_INCONCLUSIVE;
 }
 
 static bool want_all(const row *r)
@@ -460,26 +774,33 @@ static bool want_all(const row *r)
 }
 
 static void print_summary(const compare_opts *o, const char *const *metrics, size_t nmetrics, const row *rows,
-                          size_t nrows, size_t ncommon)
+                          size_t nrows, size_t ncommon, size_t kb, size_t kn)
 {
-    char title[256];
-    snprintf(title, sizeof title, "compare: %zu cells in common; %s, alpha %.3g, threshold %.3g%%", ncommon,
-             o->test == TEST_WELCH ? "Welch's t test" : "Mann-Whitney U test", o->alpha, 100 * o->threshold);
-    ab_text_table *t = ab_text_table_new(title, 5);
+    char title[400];
+    if (o->mode == MODE_WITHIN)
+        snprintf(title, sizeof title, "compare: %zu cells, %s %s vs %s; %s, alpha %.3g, threshold %.3g%%", ncommon,
+                 o->select == AB_SELECT_VARIANT ? "variant" : "build", o->to, o->from,
+                 test_description(o, 1, 1), o->alpha, 100 * o->threshold);
+    else
+        snprintf(title, sizeof title, "compare: %zu cells in common, %zu vs %zu run%s; %s, alpha %.3g, "
+                                      "threshold %.3g%%",
+                 ncommon, kb, kn, kb == 1 && kn == 1 ? "" : "s", test_description(o, kb, kn), o->alpha,
+                 100 * o->threshold);
+    ab_text_table *t = ab_text_table_new(title, 6);
     if (!t)
         return;
-    static const char *const heads[] = {"metric", "better", "worse", "same", "n/a"};
-    for (size_t c = 0; c < 5; c++)
+    static const char *const heads[] = {"metric", "better", "worse", "inconclusive", "same", "n/a"};
+    for (size_t c = 0; c < 6; c++)
         ab_text_table_header(t, c, heads[c]);
     for (size_t m = 0; m < nmetrics; m++) {
-        size_t count[4] = {0};
+        size_t count[5] = {0};
         for (size_t i = 0; i < nrows; i++)
             if (!strcmp(rows[i].metric, metrics[m]))
                 count[rows[i].v]++;
         size_t k = ab_text_table_add_row(t);
         ab_text_table_set(t, k, 0, metrics[m]);
-        static const verdict order[] = {V_BETTER, V_WORSE, V_SAME, V_NA};
-        for (size_t c = 0; c < 4; c++) {
+        static const verdict order[] = {V_BETTER, V_WORSE, V_INCONCLUSIVE, V_SAME, V_NA};
+        for (size_t c = 0; c < 5; c++) {
             char num[32];
             snprintf(num, sizeof num, "%zu", count[order[c]]);
             ab_text_table_set(t, k, c + 1, num);
@@ -489,43 +810,76 @@ static void print_summary(const compare_opts *o, const char *const *metrics, siz
     ab_text_table_free(t);
 }
 
-static int run_compare(const compare_opts *o, const ab_results *a, const ab_results *b)
+/* The sides must have measured the same work, and say so when they differ. */
+static int check_sides(const compare_opts *o, const ab_compare_side *a, const ab_compare_side *b, bool *seeds_differ)
 {
-    double sa = ab_results_scale(a), sb = ab_results_scale(b);
-    if (!isnan(sa) && !isnan(sb) && sa != sb) {
-        fprintf(stderr, "arenabench compare: different scales: %s has config.scale %g, %s has %g "
-                        "(results at different scales are not comparable)\n",
-                o->base_file, sa, o->new_file, sb);
-        return AB_EXIT_USAGE;
-    }
-    size_t ncommon = 0;
-    for (size_t i = 0; i < a->ncells; i++)
-        ncommon += ab_results_find(b, a->cells[i].variant, a->cells[i].workload) != NULL;
-    if (!ncommon) {
-        fprintf(stderr, "arenabench compare: no cells in common: no (variant, workload) pair of %s is in %s\n",
-                o->base_file, o->new_file);
-        return AB_EXIT_USAGE;
-    }
-    warn_machine_differences(a, b);
-    const json_t *seed_a = json_object_get(json_object_get(a->root, "config"), "seed"),
-                 *seed_b = json_object_get(json_object_get(b->root, "config"), "seed");
-    bool seeds_differ = seed_a && seed_b && !json_equal((json_t *)seed_a, (json_t *)seed_b);
-    if (seeds_differ)
+    const ab_compare_side *sides[] = {a, b};
+    double scale = NAN;
+    const char *scale_file = NULL;
+    const json_t *seed = NULL;
+    *seeds_differ = false;
+    for (size_t s = 0; s < 2; s++)
+        for (size_t i = 0; i < sides[s]->n; i++) {
+            const ab_results *r = sides[s]->runs[i];
+            double sc = ab_results_scale(r);
+            if (!isnan(sc) && !isnan(scale) && sc != scale) {
+                fprintf(stderr, "arenabench compare: different scales: %s has config.scale %g, %s has %g "
+                                "(results at different scales are not comparable)\n",
+                        scale_file, scale, r->path, sc);
+                return -1;
+            }
+            if (!isnan(sc) && isnan(scale)) {
+                scale = sc;
+                scale_file = r->path;
+            }
+            const json_t *sd = json_object_get(json_object_get(r->root, "config"), "seed");
+            if (sd && seed && !json_equal((json_t *)sd, (json_t *)seed))
+                *seeds_differ = true;
+            if (sd && !seed)
+                seed = sd;
+        }
+    if (o->mode == MODE_RUNS)
+        warn_machine_differences(a->runs[0], b->runs[0]);
+    if (*seeds_differ)
         fprintf(stderr, "arenabench compare: warning: the files were run with different config.seed; "
                         "checksums are not compared\n");
-    if (ncommon < a->ncells || ncommon < b->ncells)
+    return 0;
+}
+
+static int run_compare(const compare_opts *o, const ab_compare_side *a, const ab_compare_side *b)
+{
+    bool seeds_differ;
+    if (check_sides(o, a, b, &seeds_differ))
+        return AB_EXIT_USAGE;
+    size_t ncommon = 0;
+    char err[700];
+    ab_cell_match *cells = o->mode == MODE_WITHIN
+                               ? ab_match_within(a->runs[0], o->select, o->from, o->to, &ncommon, err, sizeof err)
+                               : ab_match_across_runs(a, b, &ncommon);
+    if (!cells && o->mode == MODE_WITHIN) {
+        fprintf(stderr, "arenabench compare: %s\n", err);
+        return AB_EXIT_USAGE;
+    }
+    if (!cells || !ncommon) {
+        fprintf(stderr, "arenabench compare: no cells in common: no (variant, workload) pair of %s is in %s\n",
+                a->runs[0]->path, b->runs[0]->path);
+        free(cells);
+        return AB_EXIT_USAGE;
+    }
+    if (o->mode == MODE_RUNS && (ncommon < a->runs[0]->ncells || ncommon < b->runs[0]->ncells))
         fprintf(stderr, "arenabench compare: note: only %zu cells are in both files (%zu in BASE, %zu in NEW); "
                         "the others are not compared\n",
-                ncommon, a->ncells, b->ncells);
+                ncommon, a->runs[0]->ncells, b->runs[0]->ncells);
     char **owned = NULL;
     size_t nowned = 0;
     const char *names[MAX_METRICS];
     metric_spec specs[MAX_METRICS];
+    metric_context ctx[MAX_METRICS];
     size_t nmetrics = o->nmetrics;
     if (nmetrics) {
         memcpy(specs, o->metrics, nmetrics * sizeof *specs);
     } else {
-        nowned = default_metrics(a, b, &owned);
+        nowned = default_metrics(a->runs[0], b->runs[0], &owned);
         for (size_t i = 0; i < nowned && nmetrics < MAX_METRICS; i++)
             specs[nmetrics++] = (metric_spec){.name = owned[i]};
     }
@@ -534,20 +888,17 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
     row *rows = calloc(ncommon * (nmetrics + 1) + 1, sizeof *rows);
     size_t nrows = 0;
     int rc = AB_EXIT_OK;
-    if (!rows) {
+    if (!rows || metric_contexts(o, specs, nmetrics, cells, ncommon, ctx)) {
         fprintf(stderr, "arenabench compare: out of memory\n");
         rc = AB_EXIT_FAIL;
         goto out;
     }
-    for (size_t i = 0; i < a->ncells; i++) {
-        const ab_results_cell *ca = &a->cells[i], *cb = ab_results_find(b, ca->variant, ca->workload);
-        if (!cb)
-            continue;
-        nrows += compare_failures(ca, cb, &rows[nrows]);
+    for (size_t i = 0; i < ncommon; i++) {
+        nrows += compare_failures(&cells[i], &rows[nrows]);
         for (size_t m = 0; m < nmetrics; m++) {
             if (!strcmp(specs[m].name, "checksum"))
-                compare_checksum(ca, cb, seeds_differ, &rows[nrows]);
-            else if (compare_metric(o, &specs[m], ca, cb, &rows[nrows])) {
+                compare_checksum(&cells[i], seeds_differ, &rows[nrows]);
+            else if (compare_metric(o, &specs[m], &cells[i], &ctx[m], &rows[nrows])) {
                 fprintf(stderr, "arenabench compare: out of memory\n");
                 rc = AB_EXIT_FAIL;
                 goto out;
@@ -562,18 +913,23 @@ static int run_compare(const compare_opts *o, const ab_results *a, const ab_resu
         if (!any)
             fprintf(stderr, "arenabench compare: note: %s is not available in both files for any cell\n", names[m]);
     }
-    print_summary(o, names, nmetrics, rows, nrows, ncommon);
-    print_rows(o->verbose ? "every comparison" : "changes (better or worse)", rows, nrows,
+    print_summary(o, names, nmetrics, rows, nrows, ncommon, a->n, b->n);
+    for (size_t m = 0; m < nmetrics; m++)
+        if (ctx[m].noise.known)
+            printf("%s: run-to-run noise between the two runs +-%.1f%% (estimated from %zu cells)\n", names[m],
+                   100 * ctx[m].noise.sd, ctx[m].noise.cells);
+    print_rows(o->verbose ? "every comparison" : "changes (better, worse or inconclusive)", rows, nrows,
                o->verbose ? want_all : want_changed, o->format);
-    const json_t *corr = json_object_get(b->root, "correctness");
-    const json_t *agree = json_object_get(corr, "checksums_agree");
     size_t nreg = 0;
     for (size_t i = 0; i < nrows; i++)
         nreg += rows[i].v == V_WORSE;
-    if (json_is_false(agree)) {
-        printf("CORRECTNESS: %s reports checksums that disagree between variants (correctness.mismatches)\n",
-               o->new_file);
-        rc = AB_EXIT_FAIL;
+    for (size_t i = 0; i < b->n; i++) {
+        const json_t *corr = json_object_get(b->runs[i]->root, "correctness");
+        if (json_is_false(json_object_get(corr, "checksums_agree"))) {
+            printf("CORRECTNESS: %s reports checksums that disagree between variants (correctness.mismatches)\n",
+                   b->runs[i]->path);
+            rc = AB_EXIT_FAIL;
+        }
     }
     if (nreg) {
         printf("%zu regression%s:\n", nreg, nreg == 1 ? "" : "s");
@@ -599,6 +955,7 @@ out:
         free(owned[i]);
     free(owned);
     free(rows);
+    free(cells);
     return rc;
 }
 
@@ -608,20 +965,29 @@ int cmd_compare(int argc, char **argv)
     int pa = parse_args(argc, argv, &o);
     if (pa)
         return pa > 0 ? AB_EXIT_OK : AB_EXIT_USAGE;
-    char err[600];
-    ab_results *a = ab_results_load(o.base_file, err, sizeof err);
-    if (!a) {
-        fprintf(stderr, "arenabench compare: BASE %s\n", err);
+    char err[800];
+    ab_compare_side a, b;
+    if (ab_compare_side_load(o.base_paths, o.nbase, &a, err, sizeof err)) {
+        fprintf(stderr, "arenabench compare: %s %s\n", o.mode == MODE_WITHIN ? "FILE" : "BASE", err);
+        ab_compare_side_free(&a);
         return AB_EXIT_USAGE;
     }
-    ab_results *b = ab_results_load(o.new_file, err, sizeof err);
-    if (!b) {
+    if (o.mode == MODE_WITHIN && a.n != 1) {
+        fprintf(stderr, "arenabench compare: --base-%s/--new-%s compare within one results FILE, not %zu\n",
+                o.select == AB_SELECT_VARIANT ? "variant" : "build", o.select == AB_SELECT_VARIANT ? "variant" : "build",
+                a.n);
+        ab_compare_side_free(&a);
+        return AB_EXIT_USAGE;
+    }
+    if (o.mode == MODE_RUNS && ab_compare_side_load(o.new_paths, o.nnew, &b, err, sizeof err)) {
         fprintf(stderr, "arenabench compare: NEW %s\n", err);
-        ab_results_free(a);
+        ab_compare_side_free(&a);
+        ab_compare_side_free(&b);
         return AB_EXIT_USAGE;
     }
-    int rc = run_compare(&o, a, b);
-    ab_results_free(a);
-    ab_results_free(b);
+    int rc = run_compare(&o, &a, o.mode == MODE_WITHIN ? &a : &b);
+    ab_compare_side_free(&a);
+    if (o.mode == MODE_RUNS)
+        ab_compare_side_free(&b);
     return rc;
 }

@@ -27,6 +27,10 @@ typedef struct ab_metric_desc {
     /* compare's default tolerance for a deterministic metric, as a fraction
      * of the base value (0 = any change in the worse direction counts). */
     double default_tolerance;
+    /* A noisy count's absolute floor: compare calls a change only when the
+     * means differ by more than this many units as well as by the
+     * threshold's percentage (0 = no floor). */
+    double abs_floor;
 } ab_metric_desc;
 
 void ab_metric_describe(const char *metric, ab_metric_desc *out);
