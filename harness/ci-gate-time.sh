@@ -8,9 +8,10 @@
 # CI on wall time is within CI_TARGET_PCT or the budget is spent, then gates
 # head against base with the paired statistics of one file (`compare FILE
 # --base-build base --new-build head`): exit 0 no slowdown, 1 a slowdown,
-# 2 unusable input.  AB_CI_TIME_BUDGET (seconds) and AB_CI_TIME_OUT override
-# the budget and the results path; AB_CI_TIME_THRESHOLD the slowdown (%) that
-# fails the gate.
+# 2 unusable input.  AB_CI_TIME_BUDGET (seconds), AB_CI_TIME_TARGET (%) and
+# AB_CI_TIME_OUT override the budget, the CI target and the results path;
+# AB_CI_TIME_THRESHOLD the slowdown (%) that fails the gate; AB_CI_TIME_ARGS
+# adds `run` options (e.g. "--workloads fragmentation --scale 0.02").
 set -uo pipefail
 base=${1:-}
 ab=${2:-build/arenabench}
@@ -35,7 +36,7 @@ mkdir -p "$(dirname "$out")"
 run_status=0
 "$ab" run --build base="$base" --build head="$ab" --variants "$CI_VARIANTS" --scale "$CI_SCALE" \
     --reps "$CI_MIN_ROUNDS" --warmup 1 --target-ci "$CI_TARGET_PCT" --max-time "$CI_BUDGET_S" \
-    --events none --no-timeline --seed 1 --out "$out" || run_status=$?
+    --events none --no-timeline --seed 1 --out "$out" ${AB_CI_TIME_ARGS:-} || run_status=$?
 if [[ ! -s $out ]]; then
     echo "ci-gate-time: the run wrote no results ($out)" >&2
     exit 2

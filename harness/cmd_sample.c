@@ -22,7 +22,6 @@
 #include "harness/commands.h"
 #include "harness/run/plan.h"
 
-#define AB_SAMPLE_TEST_DELAY_ENV "AB_SAMPLE_TEST_DELAY_US"
 /* An hour: any larger test delay is a typo. */
 #define AB_SAMPLE_TEST_DELAY_MAX_US 3600000000L
 

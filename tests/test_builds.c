@@ -256,6 +256,30 @@ static void bad_builds_exit_2_and_write_nothing(void **state)
     }
 }
 
+/* make ci-gate-time's script with a hook-slowed head: the gate must fail
+ * (exit 1), and without BASE it is a usage error (exit 2). */
+static void ci_gate_time_fails_a_slowed_head(void **state)
+{
+    (void)state;
+    const char *src = getenv("AB_SOURCE_DIR");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "cd %1$s && AB_CI_TIME_BUDGET=10 AB_CI_TIME_OUT=%1$s/gate.json "
+             "AB_CI_TIME_ARGS='--workloads fragmentation --scale 0.02' "
+             "bash '%2$s/harness/ci-gate-time.sh' %1$s/a %1$s/slow >%1$s/gate.txt 2>&1",
+             dir, src ? src : ".");
+    int st = system(cmd);
+    char path[128];
+    snprintf(path, sizeof path, "%s/gate.txt", dir);
+    char *out = ab_test_slurp(path);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 1) fail_msg("gate exit %d, want 1:\n%s", WEXITSTATUS(st), out);
+    assert_non_null(strstr(out, "REGRESSION"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "bash '%s/harness/ci-gate-time.sh' '' %s/a >/dev/null 2>&1", src ? src : ".", dir);
+    st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +287,7 @@ int main(void)
         cmocka_unit_test(slowed_copy_is_slower_by_the_delay_in_every_round),
         cmocka_unit_test(git_ref_is_built_once_in_the_cache),
         cmocka_unit_test(bad_builds_exit_2_and_write_nothing),
+        cmocka_unit_test(ci_gate_time_fails_a_slowed_head),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -26,6 +26,12 @@
 #define AB_SAMPLE_PROTOCOL 1
 #define AB_SAMPLE_COMMAND "sample"
 
+/* Test hook of the sample entry point (cmd_sample.c): microseconds of sleep
+ * added to every measured phase.  The driver removes it from the
+ * environment of the builds it execs, so it reaches only a build whose own
+ * wrapper sets it -- never every build through the driver's environment. */
+#define AB_SAMPLE_TEST_DELAY_ENV "AB_SAMPLE_TEST_DELAY_US"
+
 /* The prefix of a build source that names a git ref. */
 #define AB_BUILD_GIT_PREFIX "git:"
 

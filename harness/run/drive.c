@@ -19,6 +19,8 @@ static const char *median_text(json_t *summary, const char *metric, double div, 
 
 static void print_summary(const ab_plan *plan, json_t *doc)
 {
+    /* The rounds that ran: --reps, or as many as --target-ci took. */
+    int rounds = (int)json_integer_value(json_object_get(json_object_get(doc, "config"), "reps"));
     printf("%-14s %-24s %12s %12s %10s %6s\n", plan->n_builds ? "build/variant" : "variant", "workload",
            "wall_ms", "page_faults", "arenas_hw", "ok");
     size_t i;
@@ -34,7 +36,7 @@ static void print_summary(const ab_plan *plan, json_t *doc)
                json_string_value(json_object_get(cell, "workload")),
                median_text(summary, "wall_ns", 1e6, a, sizeof a),
                median_text(summary, "counters.page-faults", 1, b, sizeof b),
-               median_text(summary, "alloc.arenas_highwater", 1, c, sizeof c), (long long)ok, plan->reps);
+               median_text(summary, "alloc.arenas_highwater", 1, c, sizeof c), (long long)ok, rounds);
     }
 }
 
@@ -67,6 +69,13 @@ static void report_mismatches(json_t *doc)
                 json_string_value(json_object_get(m, "checksum")),
                 json_string_value(json_object_get(m, "expected")));
     }
+}
+
+static size_t samples_ran(const ab_run_record *rec)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rec->n_samples; i++) n += rec->samples[i].ran;
+    return n;
 }
 
 int ab_drive(ab_plan *plan, int argc, char **argv)
@@ -115,7 +124,7 @@ int ab_drive(ab_plan *plan, int argc, char **argv)
         status = AB_EXIT_FAIL;
     }
     if (!plan->quiet)
-        fprintf(stderr, "arenabench %s: %zu samples in %.3f s, results in %s\n", cmd, rec.n_samples,
+        fprintf(stderr, "arenabench %s: %zu samples in %.3f s, results in %s\n", cmd, samples_ran(&rec),
                 rec.total_wall_s, plan->out);
     if (rec.interrupted) {
         fprintf(stderr, "arenabench %s: interrupted by signal %d; partial results written\n", cmd,

@@ -191,6 +191,7 @@ static _Noreturn void exec_build_sample(const ab_plan *plan, const ab_slot *slot
     if (!plan->timeline) argv[n++] = "--no-timeline";
     argv[n] = NULL;
     if (dup2(out_fd, STDOUT_FILENO) < 0) _exit(3);
+    unsetenv(AB_SAMPLE_TEST_DELAY_ENV);
     execv(b->path, argv);
     char reason[300];
     snprintf(reason, sizeof reason, "cannot execute build %s (%s): %s", b->name, b->path, strerror(errno));
