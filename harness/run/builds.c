@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness/run/builds.h"
+#include "harness/util/mkdirs.h"
 
 /* Parallel jobs for building a ref: the machines this runs on have 2 cores. */
 #define AB_BUILD_MAKE_JOBS "-j2"
@@ -106,20 +107,6 @@ static int cache_root(char *buf, size_t len)
     return -1;
 }
 
-static int mkdir_p(char *dir)
-{
-    struct stat st;
-    if (stat(dir, &st) == 0) return S_ISDIR(st.st_mode) ? 0 : -1;
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = 0;
-        int rc = mkdir_p(dir);
-        *slash = '/';
-        if (rc) return rc;
-    }
-    return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 /*
  * Check out `commit` of `repo` into cache/COMMIT (once) and make the binary
  * there.  A lock file per commit serialises concurrent runs that want the
@@ -131,7 +118,7 @@ static int build_commit(const char *repo, const char *commit, bool verbose, char
     /* dir = root/COMMIT; log and lock add a suffix to dir. */
     char root[PATH_MAX - 256], dir[PATH_MAX - 128], log[PATH_MAX], lock[PATH_MAX];
     if (cache_root(root, sizeof root) != 0) return fail(err, errlen, "no build cache directory (set AB_BUILD_CACHE)%s", "");
-    if (mkdir_p(root) != 0) return fail(err, errlen, "cannot create the build cache '%s'", root);
+    if (ab_mkdirs(root) != 0) return fail(err, errlen, "cannot create the build cache '%s'", root);
     snprintf(dir, sizeof dir, "%s/%.64s", root, commit);
     snprintf(log, sizeof log, "%s.log", dir);
     snprintf(lock, sizeof lock, "%s.lock", dir);

@@ -12,6 +12,7 @@
 #include "harness/run/results.h"
 #include "harness/run/stats.h"
 #include "harness/run/timeline.h"
+#include "harness/util/mkdirs.h"
 
 /* Keys every sample carries (null where not measured), so readers can rely
  * on their presence whatever the status. */
@@ -346,21 +347,6 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
 
 /* ---- atomic write ---------------------------------------------------------- */
 
-static int mkdirs(char *dir)
-{
-    if (!*dir) return 0;
-    struct stat st;
-    if (stat(dir, &st) == 0) return S_ISDIR(st.st_mode) ? 0 : -1;
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = 0;
-        int rc = mkdirs(dir);
-        *slash = '/';
-        if (rc) return rc;
-    }
-    return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t errlen)
 {
     size_t len = strlen(path);
@@ -375,7 +361,7 @@ int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t err
     char *slash = strrchr(dir, '/');
     if (slash) *slash = 0;
     else strcpy(dir, ".");
-    if (mkdirs(dir) != 0) {
+    if (ab_mkdirs(dir) != 0) {
         snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(errno));
         free(dir);
         free(tmp);
