@@ -19,7 +19,7 @@
 
 /* A round of the tiny runs below takes ~0.1 s; a loaded machine may stretch
  * one round (the one the budget did not foresee) to this. */
-#define BUDGET_SLACK_S 2.0
+#define BUDGET_SLACK_S 5.0
 
 static void parse(ab_plan *plan, const char *variants)
 {
@@ -119,22 +119,24 @@ static json_t *run(const char *args)
     return doc;
 }
 
-static void a_loose_target_stops_at_the_least_rounds(void **state)
+static void a_loose_target_stops_when_reached(void **state)
 {
     (void)state;
-    /* 4k and thp differ by ~4x; per round the ratio is far steadier than
-     * +-90%, so the third round reaches it. */
-    json_t *doc = run("--reps 3 --target-ci 90 --max-time 300");
+    /* 4k and thp differ by ~4x; +-90% is reached within a few rounds on a
+     * quiet machine (at the least rounds, 3) and within the budget on a
+     * loaded one. */
+    json_t *doc = run("--reps 3 --target-ci 90 --max-time 120");
     json_t *cfg = json_object_get(doc, "config"), *t = json_object_get(cfg, "target_ci");
     assert_string_equal(json_string_value(json_object_get(t, "stopped")), "reached");
-    assert_int_equal(json_integer_value(json_object_get(t, "rounds")), 3);
-    assert_int_equal(json_integer_value(json_object_get(cfg, "reps")), 3);
+    json_int_t rounds = json_integer_value(json_object_get(t, "rounds"));
+    assert_true(rounds >= 3 && rounds < AB_TARGET_CI_MAX_ROUNDS);
+    assert_int_equal(json_integer_value(json_object_get(cfg, "reps")), rounds);
     assert_true(json_is_true(json_object_get(t, "all_reached")));
     assert_true(json_is_number(json_object_get(json_object_get(t, "noise"), "paired_round_sd_pct")));
     json_t *c;
     size_t i;
     json_array_foreach(json_object_get(doc, "cells"), i, c) {
-        assert_int_equal(json_array_size(json_object_get(c, "samples")), 3);
+        assert_int_equal(json_array_size(json_object_get(c, "samples")), rounds);
         json_t *ct = json_object_get(c, "target_ci");
         const char *kind = json_string_value(json_object_get(ct, "kind"));
         const char *variant = json_string_value(json_object_get(c, "variant"));
@@ -174,7 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(paired_by_round_not_position),
         cmocka_unit_test(one_cell_is_judged_unpaired),
-        cmocka_unit_test(a_loose_target_stops_at_the_least_rounds),
+        cmocka_unit_test(a_loose_target_stops_when_reached),
         cmocka_unit_test(an_unreachable_target_stops_at_the_time_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,19 +25,6 @@ static double trial_p(const double *a, const double *b, size_t k, bool paired, b
     return t.valid ? t.p : NAN;
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
-static double median_of(double *x, size_t n)
-{
-    if (n == 0) return NAN;
-    qsort(x, n, sizeof *x, cmp_double);
-    return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-}
-
 /* sd of ln(num[i] / den[i]) (den NULL: of ln(num[i])). */
 static double sd_log(const double *num, const double *den, size_t n)
 {
@@ -59,8 +46,8 @@ void ab_noise_figures_of(const ab_noise_cell *cells, size_t n_cells, ab_noise_fi
         u[nu++] = sd_log(cells[c].a, NULL, cells[c].n);
         u[nu++] = sd_log(cells[c].b, NULL, cells[c].n);
     }
-    out->paired_sd_log = p ? median_of(p, np) : NAN;
-    out->unpaired_sd_log = u ? median_of(u, nu) : NAN;
+    out->paired_sd_log = p ? ab_stat_median(p, np) : NAN;
+    out->unpaired_sd_log = u ? ab_stat_median(u, nu) : NAN;
     free(p);
     free(u);
 }

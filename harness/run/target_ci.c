@@ -10,6 +10,7 @@
 #include "harness/run/stats.h"
 #include "harness/run/target_ci.h"
 #include "harness/util/paired.h"
+#include "harness/util/report_stats.h"
 
 /* The CI level --target-ci speaks of. */
 #define AB_TARGET_CI_CONF 0.95
@@ -169,12 +170,6 @@ json_t *ab_target_ci_cell_json(const ab_plan *plan, const ab_cell_ci *c, double 
     return o;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median of the finite noise figures of cells of one kind (kind < 0: all). */
 static double median_noise(const ab_plan *plan, const ab_cell_ci *cells, int kind)
 {
@@ -183,8 +178,7 @@ static double median_noise(const ab_plan *plan, const ab_cell_ci *cells, int kin
     if (!x) return NAN;
     for (size_t c = 0; c < n_cells; c++)
         if ((kind < 0 || (int)cells[c].kind == kind) && isfinite(cells[c].noise_pct)) x[n++] = cells[c].noise_pct;
-    qsort(x, n, sizeof *x, cmp_double);
-    double m = n == 0 ? NAN : n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+    double m = ab_stat_median(x, n);
     free(x);
     return m;
 }
