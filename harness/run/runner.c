@@ -637,8 +637,11 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     if (plan->target_ci_pct > 0) {
         size_t done = 0;
         while (done < plan->n_slots && rec->samples[done].ran) done++;
-        int complete = (int)(done / (n_cells ? n_cells : 1)) - plan->warmup;
-        rec->rounds_run = complete > 0 ? complete : 0;
+        /* An interrupt may leave a round half done: keep its samples (as
+         * a run without --target-ci does); they pair by round or not at all. */
+        size_t per = n_cells ? n_cells : 1;
+        int begun = (int)((done + per - 1) / per) - plan->warmup;
+        rec->rounds_run = begun > 0 ? begun : 0;
         if (interrupt_signal) rec->ci_stop = AB_CI_STOP_INTERRUPTED;
         else if (rec->ci_stop == AB_CI_STOP_NONE) rec->ci_stop = AB_CI_STOP_MAX_ROUNDS;
     }
