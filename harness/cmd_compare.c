@@ -34,6 +34,8 @@
 #include "harness/util/report_stats.h"
 #include "harness/report/report_table.h"
 #include "harness/results/results_load.h"
+#include "harness/results/metrics.h"
+#include "harness/results/sample.h"
 
 #define DEFAULT_THRESHOLD_PCT 5.0
 /* Paired rounds resolve smaller changes than separate runs do: within one
@@ -43,8 +45,11 @@
 #define DEFAULT_ALPHA 0.05
 #define CONFIDENCE 0.95
 #define MAX_METRICS 64
+#define HELP_WIDTH 92
 /* Relative slack for "equal" deterministic values stored as doubles. */
 #define EXACT_EPSILON 1e-9
+/* The row that reports samples which did not finish ok. */
+#define FAILURES_ROW "samples"
 
 typedef struct metric_spec {
     const char *name;
@@ -105,14 +110,14 @@ static void usage(FILE *f)
             "options: [--threshold PCT] [--metrics M[=PCT],...] [--alpha A] [--test T]\n"
             "         [--format text|md] [--verbose]\n"
             "\n"
-            "Compare cells metric by metric: across runs (each BASE/NEW a results file or a directory\n"
-            "of them; cells matched by variant and workload), or within one file (the cells of\n"
-            "variant/build A against those of B, workload by workload).\n"
+            "Compare cells metric by metric: across runs (each BASE/NEW a results file, or with --vs\n"
+            "also a directory of them; cells matched by variant and workload), or within one file (the\n"
+            "cells of variant/build A against those of B, workload by workload).\n"
             "\n"
-            "Noisy metrics (wall_ns, user_ns, sys_ns, rss_*, mem_*, counters.EVENT) are worse when the\n"
-            "change exceeds the threshold in the worse direction AND is significant; beyond the\n"
-            "threshold but not significant is 'inconclusive', with the reason.  Counters must also\n"
-            "move by more than a floor of a few events.  Significance depends on the shape:\n"
+            "Noisy metrics (times, memory, counters) are worse when the change exceeds the threshold\n"
+            "in the worse direction AND is significant; beyond the threshold but not significant is\n"
+            "'inconclusive', with the reason.  Counters must also move by more than a floor of a few\n"
+            "events.  Significance depends on the shape:\n"
             "  within one file   samples pair by round: the change is the geometric mean of the\n"
             "                    per-round ratios, tested by a paired t test on their logs (default)\n"
             "                    or --test wilcoxon (signed-rank); cells that do not pair fall back\n"
@@ -123,29 +128,31 @@ static void usage(FILE *f)
             "                    cannot be told from a slower machine and needs several runs per side\n"
             "--test mwu|welch tests the samples as one population instead (Mann-Whitney U, exact\n"
             "without ties up to %d a side; Welch's t), ignoring run-to-run noise.\n"
-            "Deterministic metrics (alloc.FIELD, hugepage_coverage, checksum) are compared by their\n"
-            "median with a tight tolerance: 0 for arena counts (one extra arena is a regression),\n"
-            "2%% for hugepage_coverage; a checksum change is a correctness failure.\n"
-            "Lower is better for everything except hugepage_coverage (higher is better).\n"
-            "See docs/noise.md for what this machine can detect.\n"
+            "Deterministic metrics (the allocator's own counts, hugepage_coverage, checksum) are\n"
+            "compared by their median with a tight tolerance: 0 for arena counts (one extra arena is a\n"
+            "regression), 2%% for hugepage_coverage; a checksum change is a correctness failure.\n"
+            "`arenabench list metrics` shows each metric's direction and kind; docs/noise.md what this\n"
+            "machine can detect.\n"
             "\n"
             "  --threshold PCT  noisy-metric threshold in %% of the base (default %.0f across runs,\n"
             "                   %.0f within one file)\n"
             "  --metrics LIST   comma-separated metrics; NAME=PCT sets that metric's own threshold or\n"
             "                   tolerance (e.g. rss_peak_kb=10,counters.page-faults=5,alloc.arenas_current)\n"
-            "                   default: wall_ns, rss_peak_kb, rss_end_kb, mem_peak_kb, mem_end_kb\n"
-            "                   (RSS + hugetlb pages), every counter in both files,\n"
-            "                   alloc.arenas_highwater, alloc.arenas_current, hugepage_coverage,\n"
-            "                   alloc.hugetlb_fallbacks, checksum\n"
+            "                   default (counters: every event in both files):\n                   ",
+            AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT, DEFAULT_PAIRED_THRESHOLD_PCT);
+    ab_metric_print_names(f, AB_LIST_COMPARE, "                   ", HELP_WIDTH);
+    fprintf(f,
+            "\n"
             "  --alpha A        significance level (default %.2f)\n"
             "  --test T         paired-t (default within a file) or wilcoxon; mwu or welch\n"
             "  --format F       text (default) or md\n"
             "  --verbose        list every comparison, not only the ones that changed\n"
             "\n"
             "exit status: 0 no significant regression beyond the threshold; 1 regression or\n"
-            "correctness failure (each listed); 2 unusable input: missing file, not JSON, unknown\n"
-            "schema_version, missing keys, no cells in common, different scales, bad option.\n",
-            AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT, DEFAULT_PAIRED_THRESHOLD_PCT, DEFAULT_ALPHA);
+            "correctness failure (each listed); 2 unusable input: missing file, an empty directory, not JSON,\n"
+            "unknown schema_version, missing keys, a bad value, no cells in common, no or different\n"
+            "config.scale, bad option.\n",
+            DEFAULT_ALPHA);
 }
 
 static int parse_number(const char *text, const char *what, double lo, double hi, double *out)
@@ -177,7 +184,7 @@ static int add_metric(compare_opts *o, char *tok)
         m->has_tolerance = true;
         m->tolerance = pct / 100;
     }
-    if (strcmp(tok, "checksum") && !ab_metric_name_valid(tok)) {
+    if (!ab_metric_lookup(tok, NULL)) {
         fprintf(stderr, "arenabench compare: unknown metric '%s' (see --help)\n", tok);
         return -1;
     }
@@ -327,34 +334,32 @@ static int parse_args(int argc, char **argv, compare_opts *o)
     return 0;
 }
 
-/* Metrics compared when --metrics is not given. */
-static size_t default_metrics(const ab_results *a, const ab_results *b, char ***owned)
+/* Metrics compared when --metrics is not given: the registry's compare
+ * list, counters for the events both files name. */
+static char **default_metrics(const ab_results *a, const ab_results *b, size_t *n)
 {
-    static const char *const fixed_head[] = {"wall_ns", "rss_peak_kb", "rss_end_kb", "mem_peak_kb", "mem_end_kb"};
-    static const char *const fixed_tail[] = {"alloc.arenas_highwater", "alloc.arenas_current",
-                                             "hugepage_coverage", "alloc.hugetlb_fallbacks", "checksum"};
-    size_t na = 0, nb = 0, n = 0;
+    size_t na = 0, nb = 0, nboth = 0;
     const char **ea = ab_results_events(a, &na), **eb = ab_results_events(b, &nb);
-    size_t cap = sizeof fixed_head / sizeof fixed_head[0] + na + sizeof fixed_tail / sizeof fixed_tail[0];
-    char **list = calloc(cap, sizeof *list);
-    if (list) {
-        for (size_t i = 0; i < sizeof fixed_head / sizeof fixed_head[0]; i++)
-            list[n++] = strdup(fixed_head[i]);
-        for (size_t i = 0; i < na; i++)
-            for (size_t j = 0; j < nb; j++)
-                if (!strcmp(ea[i], eb[j])) {
-                    size_t len = strlen(ea[i]) + sizeof "counters.";
-                    if ((list[n] = malloc(len)))
-                        snprintf(list[n++], len, "counters.%s", ea[i]);
-                    break;
-                }
-        for (size_t i = 0; i < sizeof fixed_tail / sizeof fixed_tail[0]; i++)
-            list[n++] = strdup(fixed_tail[i]);
-    }
+    const char **both = calloc(na + 1, sizeof *both);
+    for (size_t i = 0; both && i < na; i++)
+        for (size_t j = 0; j < nb; j++)
+            if (!strcmp(ea[i], eb[j])) {
+                both[nboth++] = ea[i];
+                break;
+            }
+    char **list = both ? ab_metric_list(AB_LIST_COMPARE, both, nboth, n) : NULL;
+    if (!list)
+        *n = 0;
+    free(both);
     free(ea);
     free(eb);
-    *owned = list;
-    return n;
+    return list;
+}
+
+static bool is_checksum(const char *metric)
+{
+    const ab_metric *m = ab_metric_lookup(metric, NULL);
+    return m && ab_metric_id_of(m) == AB_M_CHECKSUM;
 }
 
 /* Warn (never fail) when the files describe different machines. */
@@ -571,7 +576,7 @@ static int metric_contexts(const compare_opts *o, const metric_spec *specs, size
         memset(&ctx[m], 0, sizeof ctx[m]);
         ab_metric_desc d;
         ab_metric_describe(specs[m].name, &d);
-        if (o->mode != MODE_RUNS || d.deterministic || !strcmp(specs[m].name, "checksum"))
+        if (o->mode != MODE_RUNS || d.deterministic || is_checksum(specs[m].name))
             continue;
         ab_metric_values *a = calloc(nx + 1, sizeof *a), *b = calloc(nx + 1, sizeof *b);
         size_t n = 0;
@@ -601,7 +606,7 @@ static void compare_checksum(const ab_cell_match *x, bool seeds_differ, row *r)
     memset(r, 0, sizeof *r);
     r->workload = x->workload;
     r->variant = x->label;
-    r->metric = "checksum";
+    r->metric = ab_metric_key(AB_M_CHECKSUM);
     r->deterministic = true;
     if (seeds_differ) {
         /* workloads draw their random choices from the seed: other seed, other checksum */
@@ -636,15 +641,15 @@ static void compare_checksum(const ab_cell_match *x, bool seeds_differ, row *r)
  * one's status and reason. */
 static size_t failed_samples(const ab_results_cell *c, char *reason, size_t len)
 {
-    const json_t *samples = json_object_get(c->json, "samples");
+    const json_t *samples = json_object_get(c->json, AB_KEY_SAMPLES);
     size_t n = 0;
     for (size_t i = 0; i < json_array_size(samples); i++) {
         const json_t *s = json_array_get(samples, i);
         if (ab_sample_ok(s))
             continue;
         if (!n++) {
-            const char *why = json_string_value(json_object_get(s, "reason"));
-            snprintf(reason, len, "%s%s%s", json_string_value(json_object_get(s, "status")), why ? ": " : "",
+            const char *why = ab_sample_json_reason(s);
+            snprintf(reason, len, "%s%s%s", ab_sample_status_name(ab_sample_json_status(s)), why ? ": " : "",
                      why ? why : "");
         }
     }
@@ -661,7 +666,7 @@ static size_t side_failures(const ab_results_cell *const *cells, size_t k, size_
         if (f && !n)
             snprintf(reason, len, "%s", why);
         n += f;
-        *total += json_array_size(json_object_get(cells[i]->json, "samples"));
+        *total += json_array_size(json_object_get(cells[i]->json, AB_KEY_SAMPLES));
     }
     return n;
 }
@@ -680,7 +685,7 @@ static bool compare_failures(const ab_cell_match *x, row *r)
     memset(r, 0, sizeof *r);
     r->workload = x->workload;
     r->variant = x->label;
-    r->metric = "samples";
+    r->metric = FAILURES_ROW;
     r->deterministic = true;
     r->v = V_WORSE;
     if (x->nb == 1)
@@ -695,7 +700,7 @@ static void format_row_values(const row *r, char *base, char *cand, char *change
 {
     ab_metric_desc d;
     ab_metric_describe(r->metric, &d);
-    if (!strcmp(r->metric, "checksum") || !strcmp(r->metric, "samples") || r->v == V_NA) {
+    if (is_checksum(r->metric) || !strcmp(r->metric, FAILURES_ROW) || r->v == V_NA) {
         snprintf(base, len, "-");
         snprintf(cand, len, "-");
         snprintf(change, len, "-");
@@ -748,8 +753,8 @@ static void print_rows(const char *title, const row *rows, size_t n, bool (*want
         ab_text_table_set(t, k, 5, change);
         ab_text_table_set(t, k, 6, p);
         ab_text_table_set(t, k, 7, verdict_names[rows[i].v]);
-        if (!rows[i].note[0] && rows[i].v != V_NA && strcmp(rows[i].metric, "checksum") &&
-            strcmp(rows[i].metric, "samples")) {
+        if (!rows[i].note[0] && rows[i].v != V_NA && !is_checksum(rows[i].metric) &&
+            strcmp(rows[i].metric, FAILURES_ROW)) {
             snprintf(limit, sizeof limit, "%s %.3g%%", rows[i].deterministic ? "tolerance" : "threshold",
                      100 * rows[i].limit);
             ab_text_table_set(t, k, 8, limit);
@@ -822,17 +827,25 @@ static int check_sides(const compare_opts *o, const ab_compare_side *a, const ab
         for (size_t i = 0; i < sides[s]->n; i++) {
             const ab_results *r = sides[s]->runs[i];
             double sc = ab_results_scale(r);
-            if (!isnan(sc) && !isnan(scale) && sc != scale) {
+            /* Workload sizes scale with config.scale: without it, nothing
+             * says the files measured the same amount of work. */
+            if (isnan(sc)) {
+                fprintf(stderr, "arenabench compare: %s has no numeric config.scale; results whose scale is "
+                                "unknown cannot be compared\n",
+                        r->path);
+                return -1;
+            }
+            if (!isnan(scale) && sc != scale) {
                 fprintf(stderr, "arenabench compare: different scales: %s has config.scale %g, %s has %g "
                                 "(results at different scales are not comparable)\n",
                         scale_file, scale, r->path, sc);
                 return -1;
             }
-            if (!isnan(sc) && isnan(scale)) {
+            if (isnan(scale)) {
                 scale = sc;
                 scale_file = r->path;
             }
-            const json_t *sd = json_object_get(json_object_get(r->root, "config"), "seed");
+            const json_t *sd = json_object_get(json_object_get(r->root, AB_KEY_CONFIG), AB_KEY_CONFIG_SEED);
             if (sd && seed && !json_equal((json_t *)sd, (json_t *)seed))
                 *seeds_differ = true;
             if (sd && !seed)
@@ -879,7 +892,7 @@ static int run_compare(const compare_opts *o, const ab_compare_side *a, const ab
     if (nmetrics) {
         memcpy(specs, o->metrics, nmetrics * sizeof *specs);
     } else {
-        nowned = default_metrics(a->runs[0], b->runs[0], &owned);
+        owned = default_metrics(a->runs[0], b->runs[0], &nowned);
         for (size_t i = 0; i < nowned && nmetrics < MAX_METRICS; i++)
             specs[nmetrics++] = (metric_spec){.name = owned[i]};
     }
@@ -896,7 +909,7 @@ static int run_compare(const compare_opts *o, const ab_compare_side *a, const ab
     for (size_t i = 0; i < ncommon; i++) {
         nrows += compare_failures(&cells[i], &rows[nrows]);
         for (size_t m = 0; m < nmetrics; m++) {
-            if (!strcmp(specs[m].name, "checksum"))
+            if (is_checksum(specs[m].name))
                 compare_checksum(&cells[i], seeds_differ, &rows[nrows]);
             else if (compare_metric(o, &specs[m], &cells[i], &ctx[m], &rows[nrows])) {
                 fprintf(stderr, "arenabench compare: out of memory\n");
@@ -924,8 +937,8 @@ static int run_compare(const compare_opts *o, const ab_compare_side *a, const ab
     for (size_t i = 0; i < nrows; i++)
         nreg += rows[i].v == V_WORSE;
     for (size_t i = 0; i < b->n; i++) {
-        const json_t *corr = json_object_get(b->runs[i]->root, "correctness");
-        if (json_is_false(json_object_get(corr, "checksums_agree"))) {
+        const json_t *corr = json_object_get(b->runs[i]->root, AB_KEY_CORRECTNESS);
+        if (json_is_false(json_object_get(corr, AB_KEY_CHECKSUMS_AGREE))) {
             printf("CORRECTNESS: %s reports checksums that disagree between variants (correctness.mismatches)\n",
                    b->runs[i]->path);
             rc = AB_EXIT_FAIL;
@@ -938,7 +951,7 @@ static int run_compare(const compare_opts *o, const ab_compare_side *a, const ab
                 continue;
             char base[64], cand[64], change[96], p[32];
             format_row_values(&rows[i], base, cand, change, p, sizeof base);
-            if (!strcmp(rows[i].metric, "checksum") || !strcmp(rows[i].metric, "samples"))
+            if (is_checksum(rows[i].metric) || !strcmp(rows[i].metric, FAILURES_ROW))
                 printf("REGRESSION %s/%s %s: %s\n", rows[i].variant, rows[i].workload, rows[i].metric,
                        rows[i].note);
             else
@@ -951,9 +964,7 @@ static int run_compare(const compare_opts *o, const ab_compare_side *a, const ab
         printf("no regression beyond the threshold\n");
     }
 out:
-    for (size_t i = 0; i < nowned; i++)
-        free(owned[i]);
-    free(owned);
+    ab_metric_names_free(owned, nowned);
     free(rows);
     free(cells);
     return rc;
@@ -967,7 +978,7 @@ int cmd_compare(int argc, char **argv)
         return pa > 0 ? AB_EXIT_OK : AB_EXIT_USAGE;
     char err[800];
     ab_compare_side a, b;
-    if (ab_compare_side_load(o.base_paths, o.nbase, &a, err, sizeof err)) {
+    if (ab_compare_side_load(o.base_paths, o.nbase, o.vs_given, &a, err, sizeof err)) {
         fprintf(stderr, "arenabench compare: %s %s\n", o.mode == MODE_WITHIN ? "FILE" : "BASE", err);
         ab_compare_side_free(&a);
         return AB_EXIT_USAGE;
@@ -979,7 +990,7 @@ int cmd_compare(int argc, char **argv)
         ab_compare_side_free(&a);
         return AB_EXIT_USAGE;
     }
-    if (o.mode == MODE_RUNS && ab_compare_side_load(o.new_paths, o.nnew, &b, err, sizeof err)) {
+    if (o.mode == MODE_RUNS && ab_compare_side_load(o.new_paths, o.nnew, o.vs_given, &b, err, sizeof err)) {
         fprintf(stderr, "arenabench compare: NEW %s\n", err);
         ab_compare_side_free(&a);
         ab_compare_side_free(&b);

@@ -6,7 +6,7 @@
  * for this machine, and "can it be counted" is answered the only reliable
  * way: open them here exactly as a run would, count a moment of work, and
  * report what the kernel said (libpfm4 happily encodes events for a PMU the
- * kernel does not have).
+ * kernel does not have).  Metrics are the registry's rows.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,24 +17,29 @@
 #include "allocators/variant.h"
 #include "harness/commands.h"
 #include "harness/counters/counters.h"
+#include "harness/results/metrics.h"
 #include "workloads/workload.h"
 
 /* Pages touched while the probe counters are enabled: enough that a
  * software page-fault counter visibly counts, cheap enough to be instant. */
 #define PROBE_PAGES 16
 
-enum { SHOW_VARIANTS = 1, SHOW_WORKLOADS = 2, SHOW_EVENTS = 4, SHOW_ALL = 7 };
+/* metrics are asked for by name only: they describe the results format,
+ * not this machine. */
+enum { SHOW_VARIANTS = 1, SHOW_WORKLOADS = 2, SHOW_EVENTS = 4, SHOW_ALL = 7, SHOW_METRICS = 8 };
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: arenabench list [variants|workloads|events] [--json]\n\n"
+            "usage: arenabench list [variants|workloads|events|metrics] [--json]\n\n"
             "  variants   allocator variants (presets, reference allocators) and whether\n"
             "             each can run here; explicit pymalloc:... specs are also accepted\n"
             "  workloads  workloads, marking those in the default matrix\n"
             "  events     the default events on this machine and whether each can be\n"
             "             counted here (probe-opened now); if not, the status and why\n"
-            "  (none)     all three\n\n"
+            "  metrics    the metrics a results file holds (the registry): unit, which\n"
+            "             direction is better, deterministic or noisy, default lists\n"
+            "  (none)     variants, workloads and events\n\n"
             "  --json     machine-readable output\n"
             "  --help     this text\n");
 }
@@ -106,6 +111,36 @@ static json_t *list_events(void)
     return arr;
 }
 
+static json_t *list_metrics(void)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } lists[] = {{AB_LIST_SUMMARY, "summary"}, {AB_LIST_TABLE, "table"}, {AB_LIST_COMPARE, "compare"},
+                 {AB_LIST_PLOT, "plot"},       {AB_LIST_CI_GATE, "ci-gate"}};
+    static const char *const kinds[] = {[AB_METRIC_VALUE] = "value", [AB_METRIC_FAMILY] = "family",
+                                        [AB_METRIC_DERIVED] = "derived", [AB_METRIC_IDENTITY] = "identity"};
+    json_t *arr = json_array();
+    for (size_t i = 0; i < AB_METRIC_COUNT; i++) {
+        const ab_metric *m = ab_metric_get((ab_metric_id)i);
+        char name[128], title[200];
+        ab_metric_display_name((ab_metric_id)i, name, sizeof name);
+        ab_metric_title(name, title, sizeof title);
+        json_t *on = json_array();
+        for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+            if (m->lists & lists[l].bit)
+                json_array_append_new(on, json_string(lists[l].name));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:f, s:o}", "name", name, "kind",
+                                             kinds[m->kind], "title", title, "unit", m->unit, "better",
+                                             m->kind == AB_METRIC_IDENTITY       ? "equal"
+                                             : m->better == AB_HIGHER_IS_BETTER ? "higher"
+                                                                                : "lower",
+                                             "deterministic", m->deterministic, "tolerance", m->tolerance,
+                                             "lists", on));
+    }
+    return arr;
+}
+
 static size_t widest_name(json_t *arr)
 {
     size_t w = 0, i;
@@ -170,6 +205,27 @@ static void print_events(json_t *arr)
     }
 }
 
+static void print_metrics(json_t *arr)
+{
+    int w = (int)widest_name(arr);
+    size_t i;
+    json_t *e;
+    printf("metrics (results format; unit as shown, better direction, judged exactly or statistically):\n");
+    json_array_foreach(arr, i, e) {
+        json_t *on = json_object_get(e, "lists");
+        char lists[128] = "";
+        size_t k;
+        json_t *l;
+        json_array_foreach(on, k, l) {
+            size_t used = strlen(lists);
+            snprintf(lists + used, sizeof lists - used, "%s%s", k ? "," : "", json_string_value(l));
+        }
+        printf("  %-*s  %-4s %-6s %-13s %-34s %s\n", w, str(e, "name"), str(e, "unit"), str(e, "better"),
+               json_is_true(json_object_get(e, "deterministic")) ? "deterministic" : "noisy", lists,
+               str(e, "title"));
+    }
+}
+
 int cmd_list(int argc, char **argv)
 {
     int what = 0;
@@ -187,8 +243,10 @@ int cmd_list(int argc, char **argv)
             what |= SHOW_WORKLOADS;
         else if (!strcmp(a, "events"))
             what |= SHOW_EVENTS;
+        else if (!strcmp(a, "metrics"))
+            what |= SHOW_METRICS;
         else {
-            fprintf(stderr, "arenabench list: unknown %s '%s' (expected variants, workloads, events or --json)\n",
+            fprintf(stderr, "arenabench list: unknown %s '%s' (expected variants, workloads, events, metrics or --json)\n",
                     a[0] == '-' ? "option" : "argument", a);
             usage(stderr);
             return AB_EXIT_USAGE;
@@ -204,6 +262,8 @@ int cmd_list(int argc, char **argv)
         json_object_set_new(root, "workloads", list_workloads());
     if (what & SHOW_EVENTS)
         json_object_set_new(root, "events", list_events());
+    if (what & SHOW_METRICS)
+        json_object_set_new(root, "metrics", list_metrics());
 
     if (as_json) {
         json_dumpf(root, stdout, JSON_INDENT(2));
@@ -222,6 +282,11 @@ int cmd_list(int argc, char **argv)
         if (what & SHOW_EVENTS) {
             printf(first ? "" : "\n");
             print_events(json_object_get(root, "events"));
+            first = false;
+        }
+        if (what & SHOW_METRICS) {
+            printf(first ? "" : "\n");
+            print_metrics(json_object_get(root, "metrics"));
         }
     }
     json_decref(root);

@@ -19,6 +19,7 @@
 #include "harness/report/report_metrics.h"
 #include "harness/util/report_stats.h"
 #include "harness/results/results_load.h"
+#include "harness/results/metrics.h"
 
 #define PLOT_CONFIDENCE 0.95
 #define DEFAULT_OUT_DIR "plots/out"
@@ -285,18 +286,44 @@ static bool name_has(const char *name, const char *needle)
     return strcasestr(name, needle) != NULL;
 }
 
+/* A change plot per metric of the registry's plot list; of the counters,
+ * those that speak to the question, TLB pressure and faulting: dTLB events
+ * (generic or native walk events) and the total page faults. */
+static void plot_changes(plot_ctx *c)
+{
+    size_t nev = 0, nplotted = 0, n = 0;
+    const char **events = ab_results_events(c->r, &nev);
+    const char **plotted = calloc(nev + 1, sizeof *plotted);
+    for (size_t i = 0; plotted && i < nev; i++)
+        if (name_has(events[i], "dtlb") || name_has(events[i], "page-fault"))
+            plotted[nplotted++] = events[i];
+    char **names = plotted ? ab_metric_list(AB_LIST_PLOT, plotted, nplotted, &n) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *member;
+        const ab_metric *m = ab_metric_lookup(names[i], &member);
+        char stem[300];
+        snprintf(stem, sizeof stem, "%s", m->plot_stem);
+        if (member)
+            ab_metric_file_stem(member, stem + strlen(stem), sizeof stem - strlen(stem));
+        plot_change(c, names[i], stem, member ? member : m->title);
+    }
+    ab_metric_names_free(names, n);
+    free(plotted);
+    free(events);
+}
+
 /* The ok sample with the median wall time that has a timeline, or NULL. */
 static const json_t *median_timeline_sample(const ab_results_cell *cell)
 {
-    const json_t *samples = json_object_get(cell->json, "samples");
+    const json_t *samples = json_object_get(cell->json, AB_KEY_SAMPLES);
     const json_t *best = NULL;
     double walls[256];
     size_t n = 0;
     for (size_t i = 0; i < json_array_size(samples) && n < 256; i++) {
         const json_t *s = json_array_get(samples, i);
         double w;
-        if (ab_sample_ok(s) && json_is_array(json_object_get(json_object_get(s, "timeline"), "t_ns")) &&
-            ab_sample_metric(s, "wall_ns", &w))
+        if (ab_sample_ok(s) && json_is_array(json_object_get(json_object_get(s, AB_KEY_TIMELINE), AB_KEY_TL_T_NS)) &&
+            ab_sample_value_id(s, AB_M_WALL_NS, &w))
             walls[n++] = w;
     }
     if (!n)
@@ -305,8 +332,8 @@ static const json_t *median_timeline_sample(const ab_results_cell *cell)
     for (size_t i = 0; i < json_array_size(samples); i++) {
         const json_t *s = json_array_get(samples, i);
         double w;
-        if (ab_sample_ok(s) && json_is_array(json_object_get(json_object_get(s, "timeline"), "t_ns")) &&
-            ab_sample_metric(s, "wall_ns", &w) && fabs(w - med) < best_dist) {
+        if (ab_sample_ok(s) && json_is_array(json_object_get(json_object_get(s, AB_KEY_TIMELINE), AB_KEY_TL_T_NS)) &&
+            ab_sample_value_id(s, AB_M_WALL_NS, &w) && fabs(w - med) < best_dist) {
             best_dist = fabs(w - med);
             best = s;
         }
@@ -330,11 +357,11 @@ static void plot_timeline(plot_ctx *c, const char *workload)
             continue;
         if (!f && !(f = open_tsv(c, stem, path, sizeof path)))
             return;
-        const json_t *tl = json_object_get(s, "timeline");
+        const json_t *tl = json_object_get(s, AB_KEY_TIMELINE);
         /* Memory = rss_kb + hugetlb_kb: RSS omits MAP_HUGETLB pages.  Files
          * from before the hugetlb_kb column have none; RSS alone stands. */
-        const json_t *t = json_object_get(tl, "t_ns"), *rss = json_object_get(tl, "rss_kb"),
-                     *huge = json_object_get(tl, "hugetlb_kb"), *arenas = json_object_get(tl, "arenas");
+        const json_t *t = json_object_get(tl, AB_KEY_TL_T_NS), *rss = json_object_get(tl, AB_KEY_TL_RSS_KB),
+                     *huge = json_object_get(tl, AB_KEY_TL_HUGETLB_KB), *arenas = json_object_get(tl, AB_KEY_TL_ARENAS);
         fprintf(f, "%s# variant %s (rep %lld)\n", nseries ? "\n\n" : "", r->variants[v],
                 (long long)json_integer_value(json_object_get(s, "rep")));
         for (size_t i = 0; i < json_array_size(t); i++) {
@@ -400,7 +427,8 @@ static bool workload_frees(const ab_results *r, const char *workload)
     for (size_t v = 0; v < r->nvariants; v++) {
         const ab_results_cell *cell = ab_results_find(r, r->variants[v], workload);
         double hw, cur;
-        if (cell_median(cell, "alloc.arenas_highwater", &hw) && cell_median(cell, "alloc.arenas_current", &cur) &&
+        if (cell_median(cell, ab_metric_key(AB_M_ARENAS_HIGHWATER), &hw) &&
+            cell_median(cell, ab_metric_key(AB_M_ARENAS_CURRENT), &cur) &&
             cur < hw)
             return true;
     }
@@ -434,13 +462,13 @@ static void plot_kept(plot_ctx *c)
         for (size_t v = 0; v < r->nvariants; v++) {
             const ab_results_cell *cell = ab_results_find(r, r->variants[v], r->workloads[w]);
             double rss, arenas;
-            if (cell_median(cell, "mem_end_kb", &rss)) {
+            if (cell_median(cell, ab_metric_key(AB_M_MEM_END_KB), &rss)) {
                 fprintf(f, "\t%.3f", rss / KIB_PER_MIB);
                 range_add(&rss_range, rss / KIB_PER_MIB);
             } else {
                 fputs("\t?", f);
             }
-            if (cell_median(cell, "alloc.arenas_current", &arenas)) {
+            if (cell_median(cell, ab_metric_key(AB_M_ARENAS_CURRENT), &arenas)) {
                 fprintf(f, "\t%.1f", arenas);
                 range_add(&arena_range, arenas);
             } else {
@@ -527,21 +555,7 @@ int cmd_plot(int argc, char **argv)
         rc = AB_EXIT_USAGE;
         goto out;
     }
-    plot_change(&c, "wall_ns", "wall-change", "wall time");
-    size_t nev = 0;
-    const char **events = ab_results_events(r, &nev);
-    for (size_t i = 0; i < nev; i++) {
-        /* The question is TLB pressure and faulting: dTLB events (generic or
-         * native walk events) and the total page faults. */
-        if (!name_has(events[i], "dtlb") && !name_has(events[i], "page-fault"))
-            continue;
-        char metric[256], stem[300];
-        snprintf(metric, sizeof metric, "counters.%s", events[i]);
-        snprintf(stem, sizeof stem, "counter-");
-        ab_metric_file_stem(events[i], stem + strlen(stem), sizeof stem - strlen(stem));
-        plot_change(&c, metric, stem, events[i]);
-    }
-    free(events);
+    plot_changes(&c);
     for (size_t w = 0; w < r->nworkloads; w++)
         plot_timeline(&c, r->workloads[w]);
     plot_kept(&c);

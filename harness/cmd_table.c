@@ -26,6 +26,7 @@
 #define TABLE_ALPHA 0.05
 #define TABLE_CONFIDENCE 0.95
 #define MAX_METRICS 64
+#define HELP_WIDTH 92
 
 typedef struct table_opts {
     const char *file;
@@ -67,15 +68,16 @@ static void usage(FILE *f)
             "Mann-Whitney U).  n/a: not measured, reason in a footnote.\n"
             "\n"
             "  --baseline V   variant to compare against (default: 4k if present, else the first)\n"
-            "  --metric M     wall_ns, user_ns, sys_ns, mem_peak_kb, mem_end_kb, rss_peak_kb,\n"
-            "                 rss_end_kb, hugetlb_kb_peak, hugetlb_kb_end, counters.EVENT,\n"
-            "                 alloc.FIELD, ops.KIND, hugepage_coverage (repeatable or comma list;\n"
-            "                 default: wall time, every counter, peak/end memory (RSS + hugetlb),\n"
-            "                 arenas highwater and current, huge-page coverage)\n"
+            "  --metric M     repeatable or comma list, any of:\n                 ",
+            TABLE_ALPHA);
+    ab_metric_print_names(f, 0, "                 ", HELP_WIDTH);
+    fprintf(f, "\n                 default: ");
+    ab_metric_print_names(f, AB_LIST_TABLE, "                 ", HELP_WIDTH);
+    fprintf(f,
+            "\n"
             "  --format F     text (default), md, or csv (long format: one line per cell)\n"
             "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n"
-            "  --test T       paired-t (default) or wilcoxon (paired, by round), mwu or welch (unpaired)\n",
-            TABLE_ALPHA);
+            "  --test T       paired-t (default) or wilcoxon (paired, by round), mwu or welch (unpaired)\n");
 }
 
 static int add_metric(table_opts *o, const char *m)
@@ -401,34 +403,17 @@ static int write_files(const ab_results *r, const char *metric, const char *base
     return 0;
 }
 
-/* Default metric list: wall time, every counter the file names, memory. */
-static size_t default_metrics(const ab_results *r, char ***owned)
+/* Default metric list: the registry's table list, counters for every event
+ * the file names. */
+static char **default_metrics(const ab_results *r, size_t *n)
 {
-    static const char *const head[] = {"wall_ns"};
-    /* RSS omits MAP_HUGETLB pages, so the memory rows are RSS + hugetlb
-     * (rss_* stay selectable with --metric). */
-    static const char *const tail[] = {"mem_peak_kb", "mem_end_kb", "alloc.arenas_highwater",
-                                       "alloc.arenas_current", "hugepage_coverage"};
     size_t nev = 0;
     const char **events = ab_results_events(r, &nev);
-    size_t total = 1 + nev + sizeof tail / sizeof tail[0], n = 0;
-    char **list = calloc(total, sizeof *list);
-    if (!list) {
-        free(events);
-        return 0;
-    }
-    list[n++] = strdup(head[0]);
-    for (size_t i = 0; i < nev; i++) {
-        size_t len = strlen(events[i]) + sizeof "counters.";
-        list[n] = malloc(len);
-        if (list[n])
-            snprintf(list[n++], len, "counters.%s", events[i]);
-    }
-    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
-        list[n++] = strdup(tail[i]);
+    char **list = ab_metric_list(AB_LIST_TABLE, events, nev, n);
+    if (!list)
+        *n = 0;
     free(events);
-    *owned = list;
-    return n;
+    return list;
 }
 
 int cmd_table(int argc, char **argv)
@@ -479,7 +464,7 @@ int cmd_table(int argc, char **argv)
     const char *const *metrics = o.metrics;
     size_t nmetrics = o.nmetrics;
     if (!nmetrics) {
-        nowned = default_metrics(r, &owned);
+        owned = default_metrics(r, &nowned);
         metrics = (const char *const *)owned;
         nmetrics = nowned;
     }
@@ -499,9 +484,7 @@ int cmd_table(int argc, char **argv)
         built_free(&bt);
     }
 out:
-    for (size_t i = 0; i < nowned; i++)
-        free(owned[i]);
-    free(owned);
+    ab_metric_names_free(owned, nowned);
     ab_results_free(r);
     return rc;
 }

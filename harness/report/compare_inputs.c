@@ -9,19 +9,18 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "harness/report/compare_inputs.h"
+#include "harness/results/schema.h"
 
-/* The cell keys `run --build` writes (the results wing's format). */
-#define CELL_KEY_VARIANT "variant"
-#define CELL_KEY_BUILD "build"
-
+/* The loader has both (results_load.h): a cell's variant as written, and
+ * its build or NULL. */
 const char *ab_cell_variant_name(const ab_results_cell *c)
 {
-    return json_string_value(json_object_get(c->json, CELL_KEY_VARIANT));
+    return c->variant_name;
 }
 
 const char *ab_cell_build(const ab_results_cell *c)
 {
-    return json_string_value(json_object_get(c->json, CELL_KEY_BUILD));
+    return c->build;
 }
 
 static int add_run(ab_compare_side *side, const char *path, char *err, size_t errlen)
@@ -40,12 +39,13 @@ static int add_run(ab_compare_side *side, const char *path, char *err, size_t er
     return 0;
 }
 
-int ab_compare_side_load(const char *const *paths, size_t npaths, ab_compare_side *side, char *err, size_t errlen)
+int ab_compare_side_load(const char *const *paths, size_t npaths, bool dirs_are_runs, ab_compare_side *side,
+                         char *err, size_t errlen)
 {
     memset(side, 0, sizeof *side);
     for (size_t i = 0; i < npaths; i++) {
         struct stat st;
-        if (stat(paths[i], &st) || !S_ISDIR(st.st_mode)) {
+        if (!dirs_are_runs || stat(paths[i], &st) || !S_ISDIR(st.st_mode)) {
             if (add_run(side, paths[i], err, errlen))
                 return -1;
             continue;

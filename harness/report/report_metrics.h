@@ -1,22 +1,15 @@
 /*
- * report_metrics.h -- what each metric means for a report: its title, how
- * to show it, which direction is better, and whether it is deterministic.
- *
- * Deterministic metrics (the allocator's own statistics, the checksum) are
- * the same in every repetition of a cell when nothing changed, so `compare`
- * judges them by value with a tight tolerance; everything measured by the
- * clock, the kernel or the PMU is noisy and judged statistically.
+ * report_metrics.h -- a metric as a report shows it: the registry's row
+ * (harness/results/metrics.h: title, unit, direction, determinism,
+ * tolerance) resolved for one full name, and how values are formatted.
  */
 #ifndef AB_REPORT_METRICS_H
 #define AB_REPORT_METRICS_H
 
 #include <stdbool.h>
 #include <stddef.h>
-
-typedef enum {
-    AB_LOWER_IS_BETTER,    /* time, faults, misses, RSS, arenas */
-    AB_HIGHER_IS_BETTER,   /* huge-page coverage */
-} ab_direction;
+#include <stdio.h>
+#include "harness/results/metrics.h"
 
 typedef struct ab_metric_desc {
     char title[160];       /* "wall time", "counters.page-faults", ... */
@@ -27,13 +20,20 @@ typedef struct ab_metric_desc {
     /* compare's default tolerance for a deterministic metric, as a fraction
      * of the base value (0 = any change in the worse direction counts). */
     double default_tolerance;
-    /* A noisy count's absolute floor: compare calls a change only when the
-     * means differ by more than this many units as well as by the
-     * threshold's percentage (0 = no floor). */
-    double abs_floor;
+    double abs_floor;          /* the registry's abs_floor */
 } ab_metric_desc;
 
+/* The description of a metric name; a name no row takes is described as a
+ * plain, noisy, lower-is-better number titled by its name. */
 void ab_metric_describe(const char *metric, ab_metric_desc *out);
+
+/*
+ * Print the names on a registry list (AB_LIST_*; 0: every metric a report
+ * can show, i.e. all but the checksum) as a comma list wrapped at width,
+ * each line after the first starting with indent.  Families appear as
+ * "counters.EVENT".  For help texts, so they never go stale.
+ */
+void ab_metric_print_names(FILE *f, unsigned list, const char *indent, size_t width);
 
 /* The metric name turned into a file-name-safe stem ("counters.page-faults"
  * -> "counters_page-faults"). */

@@ -7,9 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "harness/results/results_load.h"
-
-static const char *const sample_statuses[] = {"ok", "crashed", "timeout", "failed", NULL};
+#include "harness/results/metrics.h"
+#include "harness/results/sample.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -20,31 +21,65 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-static bool known_status(const char *s)
+/* Where a problem is: "cells[3].samples[1]" and, once known, the cell's
+ * names, so a user finds it without counting. */
+static int sample_fail(char *err, size_t errlen, const json_t *cell, size_t ci, size_t si, const char *what)
 {
-    for (size_t i = 0; sample_statuses[i]; i++)
-        if (!strcmp(s, sample_statuses[i]))
-            return true;
-    return false;
+    const char *v = json_string_value(json_object_get(cell, AB_KEY_VARIANT));
+    const char *w = json_string_value(json_object_get(cell, AB_KEY_WORKLOAD));
+    if (v && w)
+        return fail(err, errlen, "cells[%zu].samples[%zu]: %s (cell variant \"%s\", workload \"%s\")", ci, si, what,
+                    v, w);
+    return fail(err, errlen, "cells[%zu].samples[%zu]: %s", ci, si, what);
 }
 
-static int validate_sample(const json_t *s, size_t ci, size_t si, char *err, size_t errlen)
+/* The timeline's numeric columns (what `plot` draws) hold times, sizes and
+ * counts too. */
+static int check_timeline(const json_t *tl, char *err, size_t errlen)
 {
+    static const char *const columns[] = {AB_KEY_TL_T_NS, AB_KEY_TL_RSS_KB, AB_KEY_TL_HUGETLB_KB, AB_KEY_TL_ARENAS,
+                                          NULL};
+    for (size_t c = 0; json_is_object(tl) && columns[c]; c++) {
+        const json_t *col = json_object_get(tl, columns[c]);
+        char where[64];
+        if (col && !json_is_array(col)) {
+            snprintf(err, errlen, "\"" AB_KEY_TIMELINE ".%s\" must be an array", columns[c]);
+            return -1;
+        }
+        for (size_t i = 0; i < json_array_size(col); i++) {
+            snprintf(where, sizeof where, AB_KEY_TIMELINE ".%s[%zu]", columns[c], i);
+            if (ab_value_check(json_array_get(col, i), where, err, errlen))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int validate_sample(const json_t *cell, const json_t *s, size_t ci, size_t si, char *err, size_t errlen)
+{
+    char what[400];
     if (!json_is_object(s))
-        return fail(err, errlen, "cells[%zu].samples[%zu]: not an object", ci, si);
-    const json_t *st = json_object_get(s, "status");
+        return sample_fail(err, errlen, cell, ci, si, "not an object");
+    const json_t *st = json_object_get(s, AB_KEY_STATUS);
+    ab_sample_status status;
     if (!json_is_string(st))
-        return fail(err, errlen, "cells[%zu].samples[%zu]: missing required key \"status\"", ci, si);
-    if (!known_status(json_string_value(st)))
-        return fail(err, errlen, "cells[%zu].samples[%zu]: unknown status \"%s\"", ci, si,
-                    json_string_value(st));
-    static const char *const objects[] = {"counters", "counter_status", "alloc", "timeline", NULL};
+        return sample_fail(err, errlen, cell, ci, si, "missing required key \"" AB_KEY_STATUS "\"");
+    if (!ab_sample_status_parse(json_string_value(st), &status)) {
+        snprintf(what, sizeof what, "unknown status \"%s\"", json_string_value(st));
+        return sample_fail(err, errlen, cell, ci, si, what);
+    }
+    static const char *const objects[] = {AB_KEY_COUNTER_STATUS, AB_KEY_TIMELINE, NULL};
     for (size_t i = 0; objects[i]; i++) {
         const json_t *o = json_object_get(s, objects[i]);
-        if (o && !json_is_object(o) && !json_is_null(o))
-            return fail(err, errlen, "cells[%zu].samples[%zu]: \"%s\" must be an object or null",
-                        ci, si, objects[i]);
+        if (o && !json_is_object(o) && !json_is_null(o)) {
+            snprintf(what, sizeof what, "\"%s\" must be an object or null", objects[i]);
+            return sample_fail(err, errlen, cell, ci, si, what);
+        }
     }
+    /* Every metric: a wrong type, a negative, non-finite or absurd value is
+     * an unusable file, never a silently dropped sample or a "-26.8 ms". */
+    if (ab_sample_check(s, what, sizeof what) || check_timeline(json_object_get(s, AB_KEY_TIMELINE), what, sizeof what))
+        return sample_fail(err, errlen, cell, ci, si, what);
     return 0;
 }
 
@@ -52,18 +87,19 @@ static int validate_cell(const json_t *c, size_t ci, char *err, size_t errlen)
 {
     if (!json_is_object(c))
         return fail(err, errlen, "cells[%zu]: not an object", ci);
-    static const char *const strings[] = {"variant", "workload", NULL};
-    for (size_t i = 0; strings[i]; i++)
-        if (!json_is_string(json_object_get(c, strings[i])))
-            return fail(err, errlen, "cells[%zu]: missing required key \"%s\" (a string)", ci, strings[i]);
-    const json_t *build = json_object_get(c, "build");
+    for (const ab_schema_key *k = ab_schema_cell_keys; k->key; k++) {
+        const json_t *v = json_object_get(c, k->key);
+        bool ok = k->type == 's' ? json_is_string(v) : k->type == 'a' ? json_is_array(v) : json_is_object(v);
+        if (!ok)
+            return fail(err, errlen, "cells[%zu]: missing required key \"%s\" (%s)", ci, k->key,
+                        k->type == 's' ? "a string" : k->type == 'a' ? "an array" : "an object");
+    }
+    const json_t *build = json_object_get(c, AB_KEY_BUILD);
     if (build && !json_is_string(build))
-        return fail(err, errlen, "cells[%zu]: \"build\" must be a string", ci);
-    const json_t *samples = json_object_get(c, "samples");
-    if (!json_is_array(samples))
-        return fail(err, errlen, "cells[%zu]: missing required key \"samples\" (an array)", ci);
+        return fail(err, errlen, "cells[%zu]: \"%s\" must be a string", ci, AB_KEY_BUILD);
+    const json_t *samples = json_object_get(c, AB_KEY_SAMPLES);
     for (size_t si = 0; si < json_array_size(samples); si++)
-        if (validate_sample(json_array_get(samples, si), ci, si, err, errlen))
+        if (validate_sample(c, json_array_get(samples, si), ci, si, err, errlen))
             return -1;
     return 0;
 }
@@ -72,38 +108,38 @@ int ab_results_validate(const json_t *root, char *err, size_t errlen)
 {
     if (!json_is_object(root))
         return fail(err, errlen, "top level is not a JSON object");
-    const json_t *ver = json_object_get(root, "schema_version");
+    const json_t *ver = json_object_get(root, AB_KEY_SCHEMA_VERSION);
     if (!ver)
-        return fail(err, errlen, "missing required key \"schema_version\"");
-    if (!json_is_integer(ver) || json_integer_value(ver) != AB_RESULTS_SCHEMA_VERSION) {
+        return fail(err, errlen, "missing required key \"" AB_KEY_SCHEMA_VERSION "\"");
+    if (!json_is_integer(ver) || json_integer_value(ver) != AB_SCHEMA_VERSION) {
         char *txt = json_dumps(ver, JSON_ENCODE_ANY);
         fail(err, errlen, "unknown schema_version %s (this arenabench reads version %d)",
-             txt ? txt : "?", AB_RESULTS_SCHEMA_VERSION);
+             txt ? txt : "?", AB_SCHEMA_VERSION);
         free(txt);
         return -1;
     }
-    static const char *const objects[] = {"machine", "config", NULL};
-    for (size_t i = 0; objects[i]; i++)
-        if (!json_is_object(json_object_get(root, objects[i])))
-            return fail(err, errlen, "missing required key \"%s\" (an object)", objects[i]);
-    const json_t *cells = json_object_get(root, "cells");
-    if (!json_is_array(cells))
-        return fail(err, errlen, "missing required key \"cells\" (an array)");
-    const json_t *corr = json_object_get(root, "correctness");
+    for (const ab_schema_key *k = ab_schema_top_keys; k->key; k++) {
+        const json_t *v = json_object_get(root, k->key);
+        if (k->type == 'a' ? !json_is_array(v) : !json_is_object(v))
+            return fail(err, errlen, "missing required key \"%s\" (%s)", k->key,
+                        k->type == 'a' ? "an array" : "an object");
+    }
+    const json_t *cells = json_object_get(root, AB_KEY_CELLS);
+    const json_t *corr = json_object_get(root, AB_KEY_CORRECTNESS);
     if (corr && !json_is_object(corr))
-        return fail(err, errlen, "\"correctness\" must be an object");
+        return fail(err, errlen, "\"" AB_KEY_CORRECTNESS "\" must be an object");
     for (size_t ci = 0; ci < json_array_size(cells); ci++) {
         if (validate_cell(json_array_get(cells, ci), ci, err, errlen))
             return -1;
         const json_t *c = json_array_get(cells, ci);
-        const char *v = json_string_value(json_object_get(c, "variant"));
-        const char *w = json_string_value(json_object_get(c, "workload"));
-        const char *b = json_string_value(json_object_get(c, "build"));
+        const char *v = json_string_value(json_object_get(c, AB_KEY_VARIANT));
+        const char *w = json_string_value(json_object_get(c, AB_KEY_WORKLOAD));
+        const char *b = json_string_value(json_object_get(c, AB_KEY_BUILD));
         for (size_t cj = 0; cj < ci; cj++) {
             const json_t *d = json_array_get(cells, cj);
-            const char *db = json_string_value(json_object_get(d, "build"));
-            if (!strcmp(v, json_string_value(json_object_get(d, "variant"))) &&
-                !strcmp(w, json_string_value(json_object_get(d, "workload"))) &&
+            const char *db = json_string_value(json_object_get(d, AB_KEY_BUILD));
+            if (!strcmp(v, json_string_value(json_object_get(d, AB_KEY_VARIANT))) &&
+                !strcmp(w, json_string_value(json_object_get(d, AB_KEY_WORKLOAD))) &&
                 (b && db ? !strcmp(b, db) : b == db))
                 return fail(err, errlen, "cells[%zu]: duplicate cell%s%s variant \"%s\" workload \"%s\" (also cells[%zu])",
                             ci, b ? " build " : "", b ? b : "", v, w, cj);
@@ -125,7 +161,7 @@ static void add_unique(const char **list, size_t *n, const char *name)
 static void collect_names(ab_results *r, const char *config_key, const char *cell_key,
                           const char **list, size_t *n)
 {
-    const json_t *cfg = json_object_get(json_object_get(r->root, "config"), config_key);
+    const json_t *cfg = json_object_get(json_object_get(r->root, AB_KEY_CONFIG), config_key);
     for (size_t i = 0; i < json_array_size(cfg); i++) {
         const char *name = json_string_value(json_array_get(cfg, i));
         if (!name)
@@ -144,7 +180,7 @@ static void collect_names(ab_results *r, const char *config_key, const char *cel
  * variant in cell order right after each other. */
 static void collect_variant_labels(ab_results *r)
 {
-    const json_t *cfg = json_object_get(json_object_get(r->root, "config"), "variants");
+    const json_t *cfg = json_object_get(json_object_get(r->root, AB_KEY_CONFIG), AB_KEY_CONFIG_VARIANTS);
     for (size_t i = 0; i < json_array_size(cfg); i++) {
         const char *name = json_string_value(json_array_get(cfg, i));
         for (size_t c = 0; name && c < r->ncells; c++)
@@ -158,6 +194,14 @@ ab_results *ab_results_load(const char *path, char *err, size_t errlen)
     FILE *f = fopen(path, "rb");
     if (!f) {
         fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    /* fopen succeeds on a directory; reading it fails with EISDIR, which
+     * jansson would report as "not JSON" at line 1, column 0. */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        fail(err, errlen, "%s: is a directory, not a results file", path);
         return NULL;
     }
     json_error_t jerr;
@@ -174,7 +218,7 @@ ab_results *ab_results_load(const char *path, char *err, size_t errlen)
         return NULL;
     }
     ab_results *r = calloc(1, sizeof *r);
-    const json_t *cells = json_object_get(root, "cells");
+    const json_t *cells = json_object_get(root, AB_KEY_CELLS);
     size_t n = json_array_size(cells);
     if (!r || !(r->cells = calloc(n + 1, sizeof *r->cells)) ||
         !(r->variants = calloc(n + 1, sizeof *r->variants)) ||
@@ -191,9 +235,9 @@ ab_results *ab_results_load(const char *path, char *err, size_t errlen)
     for (size_t i = 0; i < n; i++) {
         json_t *c = json_array_get(cells, i);
         r->cells[i].json = c;
-        r->cells[i].variant = r->cells[i].variant_name = json_string_value(json_object_get(c, "variant"));
-        r->cells[i].workload = json_string_value(json_object_get(c, "workload"));
-        r->cells[i].build = json_string_value(json_object_get(c, "build"));
+        r->cells[i].variant = r->cells[i].variant_name = json_string_value(json_object_get(c, AB_KEY_VARIANT));
+        r->cells[i].workload = json_string_value(json_object_get(c, AB_KEY_WORKLOAD));
+        r->cells[i].build = json_string_value(json_object_get(c, AB_KEY_BUILD));
         if (r->cells[i].build) {
             if (asprintf(&r->labels[i], "%s/%s", r->cells[i].build, r->cells[i].variant_name) < 0) {
                 r->labels[i] = NULL;
@@ -205,7 +249,7 @@ ab_results *ab_results_load(const char *path, char *err, size_t errlen)
         }
     }
     collect_variant_labels(r);
-    collect_names(r, "workloads", "workload", r->workloads, &r->nworkloads);
+    collect_names(r, AB_KEY_CONFIG_WORKLOADS, AB_KEY_WORKLOAD, r->workloads, &r->nworkloads);
     return r;
 }
 
@@ -232,85 +276,35 @@ const ab_results_cell *ab_results_find(const ab_results *r, const char *variant,
 
 double ab_results_scale(const ab_results *r)
 {
-    const json_t *s = json_object_get(json_object_get(r->root, "config"), "scale");
+    const json_t *s = json_object_get(json_object_get(r->root, AB_KEY_CONFIG), AB_KEY_CONFIG_SCALE);
     return json_is_number(s) ? json_number_value(s) : NAN;
 }
 
 const char *ab_results_machine_str(const ab_results *r, const char *key)
 {
-    return json_string_value(json_object_get(json_object_get(r->root, "machine"), key));
+    return json_string_value(json_object_get(json_object_get(r->root, AB_KEY_MACHINE), key));
 }
-
-static const char *const plain_metrics[] = {
-    "wall_ns", "user_ns", "sys_ns", "rss_peak_kb", "rss_end_kb", "mem_peak_kb", "mem_end_kb",
-    "hugetlb_kb_peak", "hugetlb_kb_end", "hugepage_coverage", NULL,
-};
-
-static const char *const metric_prefixes[] = {"counters.", "alloc.", "ops.", NULL};
 
 bool ab_metric_name_valid(const char *metric)
 {
-    for (size_t i = 0; plain_metrics[i]; i++)
-        if (!strcmp(metric, plain_metrics[i]))
-            return true;
-    for (size_t i = 0; metric_prefixes[i]; i++) {
-        size_t len = strlen(metric_prefixes[i]);
-        if (!strncmp(metric, metric_prefixes[i], len) && metric[len])
-            return true;
-    }
-    return false;
-}
-
-static bool number_of(const json_t *v, double *out)
-{
-    if (!json_is_number(v))
-        return false;
-    *out = json_number_value(v);
-    return true;
+    const ab_metric *m = ab_metric_lookup(metric, NULL);
+    return m && m->kind != AB_METRIC_IDENTITY;
 }
 
 bool ab_sample_metric(const json_t *sample, const char *metric, double *out)
 {
-    if (!strcmp(metric, "hugepage_coverage")) {
-        double huge, mapped;
-        const json_t *alloc = json_object_get(sample, "alloc");
-        if (!number_of(json_object_get(alloc, "hugepage_bytes"), &huge) ||
-            !number_of(json_object_get(alloc, "arena_bytes_mapped"), &mapped))
-            return false;
-        /* Nothing mapped means nothing to cover: report 0, which is also
-         * what a regression to "no huge pages" looks like. */
-        *out = mapped > 0 ? huge / mapped : 0.0;
-        return true;
-    }
-    for (size_t i = 0; metric_prefixes[i]; i++) {
-        size_t len = strlen(metric_prefixes[i]);
-        if (!strncmp(metric, metric_prefixes[i], len)) {
-            char object[16];
-            snprintf(object, sizeof object, "%.*s", (int)(len - 1), metric);
-            return number_of(json_object_get(json_object_get(sample, object), metric + len), out);
-        }
-    }
-    const json_t *v = json_object_get(sample, metric);
-    /* Files written before the mem_* keys existed: their only memory
-     * figure is RSS, which is complete for every variant but hugetlb (see
-     * results_load.h).  A key that is present but null stays unknown. */
-    if (!v && !strcmp(metric, "mem_peak_kb"))
-        v = json_object_get(sample, "rss_peak_kb");
-    else if (!v && !strcmp(metric, "mem_end_kb"))
-        v = json_object_get(sample, "rss_end_kb");
-    return number_of(v, out);
+    return ab_sample_value(sample, metric, out);
 }
 
 bool ab_sample_ok(const json_t *sample)
 {
-    const char *st = json_string_value(json_object_get(sample, "status"));
-    return st && !strcmp(st, "ok");
+    return ab_sample_json_status(sample) == AB_SAMPLE_OK;
 }
 
 int ab_cell_metric(const ab_results_cell *cell, const char *metric, ab_metric_values *out)
 {
     memset(out, 0, sizeof *out);
-    const json_t *samples = json_object_get(cell->json, "samples");
+    const json_t *samples = json_object_get(cell->json, AB_KEY_SAMPLES);
     out->n_samples = json_array_size(samples);
     out->v = malloc((out->n_samples + 1) * sizeof *out->v);
     out->round = malloc((out->n_samples + 1) * sizeof *out->round);
@@ -318,26 +312,28 @@ int ab_cell_metric(const ab_results_cell *cell, const char *metric, ab_metric_va
         ab_metric_values_free(out);
         return -1;
     }
-    const char *event = !strncmp(metric, "counters.", 9) ? metric + 9 : NULL;
+    const char *member = NULL;
+    const ab_metric *m = ab_metric_lookup(metric, &member);
+    const char *event = m && ab_metric_id_of(m) == AB_M_COUNTERS ? member : NULL;
     for (size_t i = 0; i < out->n_samples; i++) {
         const json_t *s = json_array_get(samples, i);
         if (!ab_sample_ok(s)) {
             if (!out->n_not_ok++) {
-                out->not_ok_status = json_string_value(json_object_get(s, "status"));
-                out->not_ok_reason = json_string_value(json_object_get(s, "reason"));
+                out->not_ok_status = json_string_value(json_object_get(s, AB_KEY_STATUS));
+                out->not_ok_reason = ab_sample_json_reason(s);
             }
             continue;
         }
         double v;
         if (ab_sample_metric(s, metric, &v)) {
-            const json_t *rep = json_object_get(s, "rep");
+            const json_t *rep = json_object_get(s, AB_KEY_REP);
             out->round[out->n] = json_is_integer(rep) ? (long)json_integer_value(rep) : AB_NO_ROUND;
             out->v[out->n++] = v;
         } else if (event && !out->unavailable_status) {
             out->unavailable_status = json_string_value(
-                json_object_get(json_object_get(s, "counter_status"), event));
+                json_object_get(json_object_get(s, AB_KEY_COUNTER_STATUS), event));
             out->unavailable_detail = json_string_value(json_object_get(
-                json_object_get(json_object_get(s, "counter_raw"), event), "detail"));
+                json_object_get(json_object_get(s, AB_KEY_COUNTER_RAW), event), AB_KEY_COUNTER_DETAIL));
         }
     }
     return 0;
@@ -354,12 +350,12 @@ void ab_metric_values_free(ab_metric_values *mv)
 
 const char *ab_cell_checksum(const ab_results_cell *cell, bool *disagree)
 {
-    const json_t *samples = json_object_get(cell->json, "samples");
+    const json_t *samples = json_object_get(cell->json, AB_KEY_SAMPLES);
     const char *agreed = NULL;
     *disagree = false;
     for (size_t i = 0; i < json_array_size(samples); i++) {
         const json_t *s = json_array_get(samples, i);
-        const char *sum = json_string_value(json_object_get(s, "checksum"));
+        const char *sum = json_string_value(json_object_get(s, ab_metric_key(AB_M_CHECKSUM)));
         if (!ab_sample_ok(s) || !sum)
             continue;
         if (!agreed)
@@ -378,12 +374,12 @@ const char **ab_results_events(const ab_results *r, size_t *n)
         *n = 0;
         return NULL;
     }
-    const json_t *cfg = json_object_get(json_object_get(r->root, "config"), "events");
+    const json_t *cfg = json_object_get(json_object_get(r->root, AB_KEY_CONFIG), AB_KEY_CONFIG_EVENTS);
     size_t total = json_array_size(cfg);
     for (size_t c = 0; c < r->ncells; c++) {
-        const json_t *samples = json_object_get(r->cells[c].json, "samples");
+        const json_t *samples = json_object_get(r->cells[c].json, AB_KEY_SAMPLES);
         for (size_t s = 0; s < json_array_size(samples); s++)
-            total += json_object_size(json_object_get(json_array_get(samples, s), "counters"));
+            total += json_object_size(json_object_get(json_array_get(samples, s), ab_metric_key(AB_M_COUNTERS)));
     }
     if (total + 1 > cap) {
         const char **bigger = realloc(list, (total + 1) * sizeof *list);
@@ -398,11 +394,11 @@ const char **ab_results_events(const ab_results *r, size_t *n)
         if (json_is_string(json_array_get(cfg, i)))
             add_unique(list, &count, json_string_value(json_array_get(cfg, i)));
     for (size_t c = 0; c < r->ncells; c++) {
-        const json_t *samples = json_object_get(r->cells[c].json, "samples");
+        const json_t *samples = json_object_get(r->cells[c].json, AB_KEY_SAMPLES);
         for (size_t s = 0; s < json_array_size(samples); s++) {
             const char *key;
             const json_t *val;
-            json_object_foreach((json_t *)json_object_get(json_array_get(samples, s), "counters"), key, val) {
+            json_object_foreach((json_t *)json_object_get(json_array_get(samples, s), ab_metric_key(AB_M_COUNTERS)), key, val) {
                 (void)val;
                 add_unique(list, &count, key);
             }

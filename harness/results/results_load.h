@@ -13,8 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
-
-#define AB_RESULTS_SCHEMA_VERSION 1
+#include "harness/results/schema.h"
 
 /*
  * A file made with `run --build` has several cells per (variant, workload),
@@ -48,15 +47,17 @@ typedef struct ab_results {
 /*
  * Check a parsed document against schema version 1: the version, the
  * required top-level objects, and for every cell its variant, workload and
- * samples with a known status.  0 if usable; otherwise -1 with the first
- * problem in err, naming where it is (e.g. "cells[3].samples[1]: ...").
+ * samples with a known status whose metrics are each null or a finite
+ * non-negative number (ab_sample_check).  0 if usable; otherwise -1 with the
+ * first problem in err, naming where it is (e.g. "cells[3].samples[1]:
+ * ... (cell variant "4k", workload "w")").
  */
 int ab_results_validate(const json_t *root, char *err, size_t errlen);
 
 /*
  * Load and validate a file.  NULL with a message in err that says which of
- * these it was: cannot open, not JSON (with line and column), unknown
- * schema_version, a missing required key.
+ * these it was: cannot open, is a directory, not JSON (with line and
+ * column), unknown schema_version, a missing required key, a bad value.
  */
 ab_results *ab_results_load(const char *path, char *err, size_t errlen);
 void ab_results_free(ab_results *r);
@@ -70,17 +71,10 @@ double ab_results_scale(const ab_results *r);
 const char *ab_results_machine_str(const ab_results *r, const char *key);
 
 /*
- * Metric names (README): "wall_ns", "user_ns", "sys_ns", "rss_peak_kb",
- * "rss_end_kb", "hugetlb_kb_peak", "hugetlb_kb_end", "mem_peak_kb",
- * "mem_end_kb", "counters.<event>", "alloc.<field>", "ops.<kind>", plus the
- * derived "hugepage_coverage" = alloc.hugepage_bytes / alloc.arena_bytes_mapped
- * (a fraction; 0 when nothing is mapped).
- *
- * mem_peak_kb / mem_end_kb are RSS + hugetlb pages (RSS omits MAP_HUGETLB
- * memory).  A sample written before these keys existed has no such key; its
- * rss_peak_kb / rss_end_kb stand in, which is exact for every variant except
- * pymalloc pages=hugetlb (whose old figures undercount).  A key that is
- * present but null stays unavailable.
+ * Whether a metric name can be asked for: a row of the metrics registry
+ * (harness/results/metrics.h) or a member of one of its families, other
+ * than the checksum (compared, never a number).  mem_peak_kb / mem_end_kb
+ * fall back to rss_peak_kb / rss_end_kb in files older than them.
  */
 bool ab_metric_name_valid(const char *metric);
 

@@ -21,6 +21,8 @@
 #include "harness/run/child.h"
 #include "harness/system/hugetlb_status.h"
 #include "harness/run/timeline.h"
+#include "harness/results/metrics.h"
+#include "harness/results/sample.h"
 
 typedef struct phase_state {
     ab_counter_set *counters;
@@ -68,21 +70,6 @@ void ab_read_vm_status(const char *path, long *hwm_kb, long *rss_kb)
 {
     long ignored;
     ab_read_mem_status(path, hwm_kb, rss_kb, &ignored);
-}
-
-static json_t *kb_or_null(long kb)
-{
-    return kb >= 0 ? json_integer(kb) : json_null();
-}
-
-void ab_sample_add_mem(json_t *sample, long rss_peak_kb, long rss_end_kb, long hugetlb_peak_kb,
-                       long hugetlb_end_kb)
-{
-    json_object_set_new(sample, "hugetlb_kb_end", kb_or_null(hugetlb_end_kb));
-    json_object_set_new(sample, "hugetlb_kb_peak", kb_or_null(hugetlb_peak_kb));
-    bool peak = rss_peak_kb >= 0 && hugetlb_peak_kb >= 0, end = rss_end_kb >= 0 && hugetlb_end_kb >= 0;
-    json_object_set_new(sample, "mem_peak_kb", peak ? json_integer(rss_peak_kb + hugetlb_peak_kb) : json_null());
-    json_object_set_new(sample, "mem_end_kb", end ? json_integer(rss_end_kb + hugetlb_end_kb) : json_null());
 }
 
 /*
@@ -170,67 +157,6 @@ static void phase_end(void *hook)
     if (ps->alloc->stats) ps->alloc->stats(ps->alloc->self, &ps->stats);
 }
 
-json_t *ab_alloc_stats_json(const ab_alloc_stats *st)
-{
-    /* Same order as the struct and the README. */
-    const struct { const char *name; int64_t v; } f[] = {
-        {"arenas_allocated_total", st->arenas_allocated_total},
-        {"arenas_reclaimed", st->arenas_reclaimed},
-        {"arenas_highwater", st->arenas_highwater},
-        {"arenas_current", st->arenas_current},
-        {"arena_size", st->arena_size},
-        {"pool_size", st->pool_size},
-        {"pools_in_use", st->pools_in_use},
-        {"blocks_in_use", st->blocks_in_use},
-        {"bytes_in_blocks", st->bytes_in_blocks},
-        {"bytes_lost_pool_headers", st->bytes_lost_pool_headers},
-        {"bytes_lost_quantization", st->bytes_lost_quantization},
-        {"bytes_lost_alignment", st->bytes_lost_alignment},
-        {"system_allocs", st->system_allocs},
-        {"mmap_calls", st->mmap_calls},
-        {"munmap_calls", st->munmap_calls},
-        {"hugetlb_fallbacks", st->hugetlb_fallbacks},
-        {"hugetlb_skipped", st->hugetlb_skipped},
-        {"arena_bytes_mapped", st->arena_bytes_mapped},
-        {"hugepage_bytes", st->hugepage_bytes},
-    };
-    json_t *o = json_object();
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        json_object_set_new(o, f[i].name, f[i].v == AB_STAT_UNKNOWN ? json_null() : json_integer(f[i].v));
-    return o;
-}
-
-void ab_sample_add_counters(json_t *sample, const ab_plan *plan, ab_counter_set *cs)
-{
-    json_t *values = json_object(), *status = json_object(), *raw = json_object();
-    ab_counter_value *cv = plan->n_events ? calloc(plan->n_events, sizeof *cv) : NULL;
-    size_t got = cs && cv ? ab_counters_read(cs, cv, plan->n_events) : 0;
-    for (size_t i = 0; i < plan->n_events; i++) {
-        const char *ev = plan->events[i];
-        if (i >= got) {
-            json_object_set_new(values, ev, json_null());
-            json_object_set_new(status, ev, json_string("error"));
-            json_object_set_new(raw, ev, json_pack("{s:n, s:n, s:n, s:n, s:b, s:s}", "raw", "enabled_ns",
-                                                   "running_ns", "pmu", "user_only", 0, "detail",
-                                                   "the counter layer returned no value"));
-            continue;
-        }
-        const ab_counter_value *c = &cv[i];
-        json_object_set_new(values, ev, c->has_value ? json_real(c->value) : json_null());
-        json_object_set_new(status, ev, json_string(ab_counter_status_name(c->status)));
-        json_object_set_new(raw, ev, json_pack("{s:I, s:I, s:I, s:s, s:b, s:s}",
-                                               "raw", (json_int_t)c->raw,
-                                               "enabled_ns", (json_int_t)c->enabled_ns,
-                                               "running_ns", (json_int_t)c->running_ns,
-                                               "pmu", c->pmu, "user_only", c->user_only,
-                                               "detail", c->detail));
-    }
-    free(cv);
-    json_object_set_new(sample, "counters", values);
-    json_object_set_new(sample, "counter_status", status);
-    json_object_set_new(sample, "counter_raw", raw);
-}
-
 static void write_all(int fd, const char *buf, size_t len)
 {
     while (len > 0) {
@@ -250,9 +176,9 @@ static _Noreturn void send_and_exit(json_t *sample, int out_fd)
     _exit(0);
 }
 
-static _Noreturn void send_failure(int out_fd, const char *reason)
+static _Noreturn void send_failure(const ab_plan *plan, int out_fd, const char *reason)
 {
-    send_and_exit(json_pack("{s:s, s:s}", "status", "failed", "reason", reason), out_fd);
+    send_and_exit(ab_sample_failure_json(AB_SAMPLE_FAILED, reason, plan->events, plan->n_events), out_fd);
 }
 
 /* The parent's SIGINT/SIGTERM flags and blocked signals are not ours. */
@@ -281,7 +207,7 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
         CPU_SET(plan->pin, &set);
         if (sched_setaffinity(0, sizeof set, &set) != 0) {
             snprintf(err, sizeof err, "sched_setaffinity(%d): %s", plan->pin, strerror(errno));
-            send_failure(out_fd, err);
+            send_failure(plan, out_fd, err);
         }
     }
 
@@ -291,7 +217,7 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     if (ab_variant_open(&pv->variant, &alloc, err, sizeof err) != 0) {
         char reason[320];
         snprintf(reason, sizeof reason, "cannot open variant '%s': %s", pv->name, err);
-        send_failure(out_fd, reason);
+        send_failure(plan, out_fd, reason);
     }
 
     /* Only a pymalloc variant with pages=hugetlb can hold hugetlb pages, and
@@ -342,41 +268,40 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     if ((have_timeline || have_meter) && alloc.set_arena_hook) alloc.set_arena_hook(alloc.self, NULL, NULL);
     if (have_meter) alloc.set_before_unmap(alloc.self, NULL, NULL);
 
-    json_t *s = json_object();
-    const char *status = "ok";
-    char reason[300] = "";
+    ab_sample sample;
+    ab_sample_init(&sample);
     if (rc != 0) {
-        status = "failed";
-        snprintf(reason, sizeof reason, "workload failed: %s", ctx.error[0] ? ctx.error : "(no message)");
+        sample.status = AB_SAMPLE_FAILED;
+        snprintf(sample.reason, sizeof sample.reason, "workload failed: %s", ctx.error[0] ? ctx.error : "(no message)");
     } else if (ps.phases == 0) {
-        status = "failed";
-        snprintf(reason, sizeof reason, "workload never began a measured phase");
+        sample.status = AB_SAMPLE_FAILED;
+        snprintf(sample.reason, sizeof sample.reason, "workload never began a measured phase");
     }
-    json_object_set_new(s, "status", json_string(status));
-    json_object_set_new(s, "reason", *reason ? json_string(reason) : json_null());
     bool measured = ps.phases > 0;
-    json_object_set_new(s, "wall_ns", measured ? json_integer(ps.wall_ns) : json_null());
-    json_object_set_new(s, "user_ns", measured ? json_integer(ps.user_ns) : json_null());
-    json_object_set_new(s, "sys_ns", measured ? json_integer(ps.sys_ns) : json_null());
-    json_object_set_new(s, "phases", json_integer(ps.phases));
-    ab_sample_add_counters(s, plan, ps.counters);
-    json_object_set_new(s, "alloc", measured ? ab_alloc_stats_json(&ps.stats) : json_null());
-    json_object_set_new(s, "rss_peak_kb", ps.rss_peak_kb >= 0 ? json_integer(ps.rss_peak_kb) : json_null());
-    json_object_set_new(s, "rss_end_kb", ps.rss_end_kb >= 0 ? json_integer(ps.rss_end_kb) : json_null());
+    if (measured) {
+        sample.wall_ns = ps.wall_ns;
+        sample.user_ns = ps.user_ns;
+        sample.sys_ns = ps.sys_ns;
+        sample.has_alloc = true;
+        sample.alloc = ps.stats;
+        ab_sample_set_mem(&sample, ps.rss_peak_kb, ps.rss_end_kb, ps.hugetlb_peak_kb, ps.hugetlb_end_kb);
+    }
+    sample.rss_peak_kb = ps.rss_peak_kb >= 0 ? ps.rss_peak_kb : AB_VALUE_UNKNOWN;
+    sample.rss_end_kb = ps.rss_end_kb >= 0 ? ps.rss_end_kb : AB_VALUE_UNKNOWN;
+    sample.phases = ps.phases;
     /* What the child held before the allocator was opened (the forked
      * driver image); included in rss_peak_kb and rss_end_kb. */
-    json_object_set_new(s, "rss_base_kb", rss_base_kb >= 0 ? json_integer(rss_base_kb) : json_null());
-    if (measured)
-        ab_sample_add_mem(s, ps.rss_peak_kb, ps.rss_end_kb, ps.hugetlb_peak_kb, ps.hugetlb_end_kb);
-    else
-        ab_sample_add_mem(s, -1, -1, -1, -1);
-    char sum[17];
-    snprintf(sum, sizeof sum, "%016" PRIx64, ctx.checksum);
-    json_object_set_new(s, "checksum", rc == 0 ? json_string(sum) : json_null());
-    json_object_set_new(s, "ops", json_pack("{s:I, s:I, s:I, s:I}", "malloc", (json_int_t)ctx.n_malloc,
-                                            "calloc", (json_int_t)ctx.n_calloc, "realloc",
-                                            (json_int_t)ctx.n_realloc, "free", (json_int_t)ctx.n_free));
-    json_object_set_new(s, "timeline", have_timeline ? ab_timeline_json(&timeline) : json_null());
-    if (plan->test_delay_ns > 0) json_object_set_new(s, "test_delay_ns", json_integer(plan->test_delay_ns));
+    sample.rss_base_kb = rss_base_kb >= 0 ? rss_base_kb : AB_VALUE_UNKNOWN;
+    sample.has_checksum = rc == 0;
+    sample.checksum = ctx.checksum;
+    sample.has_ops = true;
+    sample.ops = (ab_sample_ops){.malloc_calls = (int64_t)ctx.n_malloc, .calloc_calls = (int64_t)ctx.n_calloc,
+                                 .realloc_calls = (int64_t)ctx.n_realloc, .free_calls = (int64_t)ctx.n_free};
+    ab_counter_value *cv = plan->n_events ? calloc(plan->n_events, sizeof *cv) : NULL;
+    sample.counters = ps.counters && cv ? cv : NULL;
+    sample.n_counters = sample.counters ? ab_counters_read(ps.counters, cv, plan->n_events) : 0;
+    sample.timeline = have_timeline ? ab_timeline_json(&timeline) : NULL;
+    json_t *s = ab_sample_json(&sample, plan->events, plan->n_events);
+    if (plan->test_delay_ns > 0) json_object_set_new(s, AB_KEY_TEST_DELAY_NS, json_integer(plan->test_delay_ns));
     send_and_exit(s, out_fd);
 }

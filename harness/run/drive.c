@@ -8,10 +8,16 @@
 #include "harness/system/hugepool.h"
 #include "harness/run/results.h"
 #include "harness/run/runner.h"
+#include "harness/results/metrics.h"
+
+#define NS_PER_MS 1e6
+/* The one counter every machine has (a software event), so the summary's
+ * column is never empty for want of a PMU. */
+#define SUMMARY_EVENT "page-faults"
 
 static const char *median_text(json_t *summary, const char *metric, double div, char *buf, size_t len)
 {
-    json_t *m = json_object_get(json_object_get(summary, metric), "median");
+    json_t *m = json_object_get(json_object_get(summary, metric), AB_KEY_SUMMARY_MEDIAN);
     if (!json_is_number(m)) return "-";
     snprintf(buf, len, "%.*f", div == 1 ? 0 : 3, json_number_value(m) / div);
     return buf;
@@ -20,23 +26,26 @@ static const char *median_text(json_t *summary, const char *metric, double div, 
 static void print_summary(const ab_plan *plan, json_t *doc)
 {
     /* The rounds that ran: --reps, or as many as --target-ci took. */
-    int rounds = (int)json_integer_value(json_object_get(json_object_get(doc, "config"), "reps"));
+    int rounds = (int)json_integer_value(json_object_get(json_object_get(doc, AB_KEY_CONFIG), AB_KEY_CONFIG_REPS));
     printf("%-14s %-24s %12s %12s %10s %6s\n", plan->n_builds ? "build/variant" : "variant", "workload",
            "wall_ms", "page_faults", "arenas_hw", "ok");
     size_t i;
     json_t *cell;
-    json_array_foreach(json_object_get(doc, "cells"), i, cell) {
-        json_t *summary = json_object_get(cell, "summary");
+    char faults[64];
+    ab_metric_member_name(AB_M_COUNTERS, SUMMARY_EVENT, faults, sizeof faults);
+    json_array_foreach(json_object_get(doc, AB_KEY_CELLS), i, cell) {
+        json_t *summary = json_object_get(cell, AB_KEY_SUMMARY);
         char a[32], b[32], c[32], label[160];
-        json_int_t ok = json_integer_value(json_object_get(json_object_get(summary, "wall_ns"), "n"));
-        const char *build = json_string_value(json_object_get(cell, "build"));
+        json_int_t ok = json_integer_value(
+            json_object_get(json_object_get(summary, ab_metric_key(AB_M_WALL_NS)), AB_KEY_SUMMARY_N));
+        const char *build = json_string_value(json_object_get(cell, AB_KEY_BUILD));
         snprintf(label, sizeof label, "%s%s%s", build ? build : "", build ? "/" : "",
-                 json_string_value(json_object_get(cell, "variant")));
+                 json_string_value(json_object_get(cell, AB_KEY_VARIANT)));
         printf("%-14s %-24s %12s %12s %10s %3lld/%-2d\n", label,
-               json_string_value(json_object_get(cell, "workload")),
-               median_text(summary, "wall_ns", 1e6, a, sizeof a),
-               median_text(summary, "counters.page-faults", 1, b, sizeof b),
-               median_text(summary, "alloc.arenas_highwater", 1, c, sizeof c), (long long)ok, rounds);
+               json_string_value(json_object_get(cell, AB_KEY_WORKLOAD)),
+               median_text(summary, ab_metric_key(AB_M_WALL_NS), NS_PER_MS, a, sizeof a),
+               median_text(summary, faults, 1, b, sizeof b),
+               median_text(summary, ab_metric_key(AB_M_ARENAS_HIGHWATER), 1, c, sizeof c), (long long)ok, rounds);
     }
 }
 
@@ -58,15 +67,15 @@ static size_t report_failures(const ab_plan *plan, const ab_run_record *rec)
 
 static void report_mismatches(json_t *doc)
 {
-    json_t *mm = json_object_get(json_object_get(doc, "correctness"), "mismatches");
+    json_t *mm = json_object_get(json_object_get(doc, AB_KEY_CORRECTNESS), AB_KEY_MISMATCHES);
     size_t i;
     json_t *m;
     json_array_foreach(mm, i, m) {
         if (i == 0) fprintf(stderr, "correctness: checksums disagree:\n");
         fprintf(stderr, "  %s: variant %s has checksum %s, expected %s (from the first variant)\n",
-                json_string_value(json_object_get(m, "workload")),
-                json_string_value(json_object_get(m, "variant")),
-                json_string_value(json_object_get(m, "checksum")),
+                json_string_value(json_object_get(m, AB_KEY_WORKLOAD)),
+                json_string_value(json_object_get(m, AB_KEY_VARIANT)),
+                json_string_value(json_object_get(m, ab_metric_key(AB_M_CHECKSUM))),
                 json_string_value(json_object_get(m, "expected")));
     }
 }

@@ -12,62 +12,26 @@
 #include "harness/run/results.h"
 #include "harness/run/stats.h"
 #include "harness/run/timeline.h"
+#include "harness/results/metrics.h"
+#include "harness/results/sample.h"
 #include "harness/util/mkdirs.h"
 
-/* Keys every sample carries (null where not measured), so readers can rely
- * on their presence whatever the status. */
-static const char *const sample_keys[] = {
-    "wall_ns", "user_ns", "sys_ns", "alloc", "rss_peak_kb", "rss_end_kb", "hugetlb_kb_end",
-    "hugetlb_kb_peak", "mem_peak_kb", "mem_end_kb", "checksum", "ops", "timeline",
-};
-
-static json_t *timeval_ns(const struct timeval *t)
-{
-    return json_integer((json_int_t)t->tv_sec * 1000000000 + (json_int_t)t->tv_usec * 1000);
-}
-
-/* The sample as stored: the child's JSON plus the parent's view of it. */
+/* The sample as stored: the child's JSON (an ok sample's only: a failed
+ * child's figures are not measurements) plus the parent's view of it. */
 static json_t *assemble_sample(const ab_plan *plan, const ab_run_record *rec, size_t i)
 {
     const ab_sample_record *r = &rec->samples[i];
     const ab_slot *slot = &plan->schedule[i];
     json_t *s = r->status == AB_SAMPLE_OK ? ab_run_record_sample_json(rec, i) : NULL;
-    if (!s) s = json_object();
-    json_object_set_new(s, "rep", json_integer(slot->rep));
-    json_object_set_new(s, "order", json_integer((json_int_t)slot->order));
-    json_object_set_new(s, "status", json_string(ab_sample_status_name(r->status)));
-    json_object_set_new(s, "reason", r->status == AB_SAMPLE_OK ? json_null() : json_string(r->reason));
-    json_object_set_new(s, "signal", r->signal ? json_integer(r->signal) : json_null());
-    for (size_t k = 0; k < sizeof sample_keys / sizeof sample_keys[0]; k++)
-        if (!json_object_get(s, sample_keys[k])) json_object_set_new(s, sample_keys[k], json_null());
-    if (!json_object_get(s, "counters")) {
-        json_t *c = json_object(), *cs = json_object();
-        for (size_t e = 0; e < plan->n_events; e++) {
-            json_object_set_new(c, plan->events[e], json_null());
-            json_object_set_new(cs, plan->events[e], json_string("not_counted"));
-        }
-        json_object_set_new(s, "counters", c);
-        json_object_set_new(s, "counter_status", cs);
-        json_object_set_new(s, "counter_raw", json_object());
-    }
-    if (r->have_rusage)
-        json_object_set_new(s, "child_rusage",
-                            json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
-                                      "user_ns", timeval_ns(&r->ru.ru_utime),
-                                      "sys_ns", timeval_ns(&r->ru.ru_stime),
-                                      "maxrss_kb", (json_int_t)r->ru.ru_maxrss,
-                                      "minflt", (json_int_t)r->ru.ru_minflt,
-                                      "majflt", (json_int_t)r->ru.ru_majflt,
-                                      "nvcsw", (json_int_t)r->ru.ru_nvcsw,
-                                      "nivcsw", (json_int_t)r->ru.ru_nivcsw,
-                                      "elapsed_ns", (json_int_t)r->elapsed_ns));
+    if (!s) s = ab_sample_failure_json(r->status, r->reason, plan->events, plan->n_events);
+    ab_sample_json_set_outcome(s, slot->rep, slot->order, r->status, r->reason, r->signal);
+    if (r->have_rusage) ab_sample_json_set_rusage(s, &r->ru, r->elapsed_ns);
     return s;
 }
 
 static bool sample_ok(json_t *s)
 {
-    const char *st = json_string_value(json_object_get(s, "status"));
-    return st && !strcmp(st, "ok");
+    return ab_sample_json_status(s) == AB_SAMPLE_OK;
 }
 
 /* ---- summaries ----------------------------------------------------------- */
@@ -77,54 +41,54 @@ static json_t *summary_of(const double *x, size_t n)
     ab_summary su;
     ab_stats_summarize(x, n, &su);
 #define NUM(v, ok) ((ok) ? json_real(v) : json_null())
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)su.n,
-                     "median", NUM(su.median, su.n > 0), "mean", NUM(su.mean, su.n > 0),
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", AB_KEY_SUMMARY_N, (json_int_t)su.n,
+                     AB_KEY_SUMMARY_MEDIAN, NUM(su.median, su.n > 0), "mean", NUM(su.mean, su.n > 0),
                      "stddev", NUM(su.stddev, su.has_spread), "min", NUM(su.min, su.n > 0),
                      "max", NUM(su.max, su.n > 0), "ci95_lo", NUM(su.ci95_lo, su.has_spread),
                      "ci95_hi", NUM(su.ci95_hi, su.has_spread));
 #undef NUM
 }
 
-/* Collect samples[*].<object>.<key> (object NULL: samples[*].<key>) over ok samples. */
-static size_t collect(json_t *samples, const char *object, const char *key, double *out)
+/* The metric over the ok samples that have it. */
+static size_t collect(json_t *samples, const char *metric, double *out)
 {
     size_t n = 0, i;
     json_t *s;
-    json_array_foreach(samples, i, s) {
-        if (!sample_ok(s)) continue;
-        json_t *holder = object ? json_object_get(s, object) : s;
-        json_t *v = json_is_object(holder) ? json_object_get(holder, key) : NULL;
-        if (json_is_number(v)) out[n++] = json_number_value(v);
-    }
+    json_array_foreach(samples, i, s)
+        if (sample_ok(s) && ab_sample_value(s, metric, &out[n])) n++;
     return n;
 }
 
+static void summarise(json_t *sum, json_t *samples, const char *metric, double *x)
+{
+    if (!json_object_get(sum, metric)) json_object_set_new(sum, metric, summary_of(x, collect(samples, metric, x)));
+}
+
+/* Every metric on the summary list: the plan's events for counters, and for
+ * any other family every member some sample reports. */
 json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
 {
     size_t ns = json_array_size(samples);
     double *x = malloc((ns ? ns : 1) * sizeof *x);
     json_t *sum = json_object();
-    static const char *const top[] = {"wall_ns",        "user_ns",         "sys_ns",      "rss_peak_kb",
-                                      "rss_end_kb",     "hugetlb_kb_peak", "hugetlb_kb_end",
-                                      "mem_peak_kb",    "mem_end_kb"};
-    for (size_t k = 0; k < sizeof top / sizeof top[0]; k++)
-        json_object_set_new(sum, top[k], summary_of(x, collect(samples, NULL, top[k], x)));
     char name[160];
-    for (size_t e = 0; e < plan->n_events; e++) {
-        snprintf(name, sizeof name, "counters.%s", plan->events[e]);
-        json_object_set_new(sum, name, summary_of(x, collect(samples, "counters", plan->events[e], x)));
-    }
-    /* alloc.<field> for every field any sample reports. */
-    size_t i;
-    json_t *s;
-    json_array_foreach(samples, i, s) {
-        json_t *alloc = json_object_get(s, "alloc");
-        const char *key;
-        json_t *v;
-        json_object_foreach(alloc, key, v) {
-            snprintf(name, sizeof name, "alloc.%s", key);
-            if (!json_object_get(sum, name))
-                json_object_set_new(sum, name, summary_of(x, collect(samples, "alloc", key, x)));
+    for (size_t id = 0; id < AB_METRIC_COUNT; id++) {
+        const ab_metric *m = ab_metric_get((ab_metric_id)id);
+        if (!(m->lists & AB_LIST_SUMMARY)) continue;
+        if (m->kind != AB_METRIC_FAMILY) {
+            summarise(sum, samples, m->name, x);
+        } else if (id == AB_M_COUNTERS) {
+            for (size_t e = 0; e < plan->n_events; e++)
+                summarise(sum, samples, ab_metric_member_name(AB_M_COUNTERS, plan->events[e], name, sizeof name), x);
+        } else {
+            size_t i;
+            json_t *s;
+            json_array_foreach(samples, i, s) {
+                const char *key;
+                json_t *v;
+                json_object_foreach(json_object_get(s, m->name), key, v)
+                    summarise(sum, samples, ab_metric_member_name((ab_metric_id)id, key, name, sizeof name), x);
+            }
         }
     }
     free(x);
@@ -147,11 +111,11 @@ static json_t *correctness(json_t *cells, const ab_plan *plan)
     for (size_t w = 0; w < plan->n_workloads; w++) {
         const char *expected = NULL;
         for (size_t vb = 0; vb < plan->n_variants * nb && !expected; vb++) {
-            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, vb % nb, vb / nb, w)), "samples");
+            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, vb % nb, vb / nb, w)), AB_KEY_SAMPLES);
             size_t i;
             json_t *s;
             json_array_foreach(samples, i, s) {
-                const char *cs = json_string_value(json_object_get(s, "checksum"));
+                const char *cs = json_string_value(json_object_get(s, ab_metric_key(AB_M_CHECKSUM)));
                 if (cs && sample_ok(s)) {
                     expected = cs;
                     break;
@@ -162,29 +126,30 @@ static json_t *correctness(json_t *cells, const ab_plan *plan)
         any_checked = true;
         for (size_t vb = 0; vb < plan->n_variants * nb; vb++) {
             size_t v = vb / nb, b = vb % nb;
-            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, b, v, w)), "samples");
+            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, b, v, w)), AB_KEY_SAMPLES);
             json_t *seen = json_object();
             size_t i;
             json_t *s;
             json_array_foreach(samples, i, s) {
-                const char *cs = json_string_value(json_object_get(s, "checksum"));
+                const char *cs = json_string_value(json_object_get(s, ab_metric_key(AB_M_CHECKSUM)));
                 if (!cs || !strcmp(cs, expected) || json_object_get(seen, cs)) continue;
                 json_object_set_new(seen, cs, json_true());
-                json_t *m = json_pack("{s:s, s:s, s:s, s:s}", "workload", plan->workloads[w].spec,
-                                      "variant", plan->variants[v].name, "checksum", cs, "expected", expected);
-                if (plan->n_builds) json_object_set_new(m, "build", json_string(plan->builds[b].name));
+                json_t *m = json_pack("{s:s, s:s, s:s, s:s}", AB_KEY_WORKLOAD, plan->workloads[w].spec,
+                                      AB_KEY_VARIANT, plan->variants[v].name, ab_metric_key(AB_M_CHECKSUM), cs,
+                                      "expected", expected);
+                if (plan->n_builds) json_object_set_new(m, AB_KEY_BUILD, json_string(plan->builds[b].name));
                 json_array_append_new(mismatches, m);
             }
             json_decref(seen);
         }
     }
-    return json_pack("{s:b, s:b, s:o}", "checksums_agree", json_array_size(mismatches) == 0,
-                     "checked", any_checked, "mismatches", mismatches);
+    return json_pack("{s:b, s:b, s:o}", AB_KEY_CHECKSUMS_AGREE, json_array_size(mismatches) == 0,
+                     "checked", any_checked, AB_KEY_MISMATCHES, mismatches);
 }
 
 bool ab_results_checksums_agree(json_t *doc)
 {
-    return json_is_true(json_object_get(json_object_get(doc, "correctness"), "checksums_agree"));
+    return json_is_true(json_object_get(json_object_get(doc, AB_KEY_CORRECTNESS), AB_KEY_CHECKSUMS_AGREE));
 }
 
 /* ---- the document ---------------------------------------------------------- */
@@ -238,11 +203,11 @@ static json_t *config(const ab_plan *plan, int reps, const ab_results_extra *ext
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)plan->seed);
     json_t *c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:f, s:I, s:o, s:o, s:f, s:o, s:o}",
-                          "mode", plan->mode == AB_MODE_EXEC ? "exec" : "workloads",
-                          "variants", variants, "workloads", workloads,
-                          "reps", reps, "warmup", plan->warmup, "scale", plan->scale,
-                          "seed", (json_int_t)plan->seed,
-                          "events", string_array(plan->events, plan->n_events),
+                          AB_KEY_CONFIG_MODE, plan->mode == AB_MODE_EXEC ? "exec" : "workloads",
+                          AB_KEY_CONFIG_VARIANTS, variants, AB_KEY_CONFIG_WORKLOADS, workloads,
+                          AB_KEY_CONFIG_REPS, reps, "warmup", plan->warmup, AB_KEY_CONFIG_SCALE, plan->scale,
+                          AB_KEY_CONFIG_SEED, (json_int_t)plan->seed,
+                          AB_KEY_CONFIG_EVENTS, string_array(plan->events, plan->n_events),
                           "pin", plan->pin >= 0 ? json_integer(plan->pin) : json_null(),
                           "timeout_s", plan->timeout_s,
                           "hugepages", plan->hugepages >= 0 ? json_integer(plan->hugepages) : json_null(),
@@ -258,7 +223,7 @@ static json_t *config(const ab_plan *plan, int reps, const ab_results_extra *ext
                                                     "path", pb->path, "commit",
                                                     pb->commit ? json_string(pb->commit) : json_null()));
         }
-        json_object_set_new(c, "builds", builds);
+        json_object_set_new(c, AB_KEY_CONFIG_BUILDS, builds);
     }
     if (plan->mode == AB_MODE_EXEC) {
         json_t *cmds = json_object(), *env = json_object();
@@ -277,12 +242,12 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
                          int argc, char **argv)
 {
     json_t *doc = json_object();
-    json_object_set_new(doc, "schema_version", json_integer(AB_SCHEMA_VERSION));
-    json_object_set_new(doc, "tool", json_string("arenabench"));
+    json_object_set_new(doc, AB_KEY_SCHEMA_VERSION, json_integer(AB_SCHEMA_VERSION));
+    json_object_set_new(doc, AB_KEY_TOOL, json_string("arenabench"));
     json_t *machine = ab_machine_json(argc, argv);
-    json_object_set_new(doc, "machine", machine ? machine : json_object());
+    json_object_set_new(doc, AB_KEY_MACHINE, machine ? machine : json_object());
     int reps = rounds_of(plan, rec);
-    json_object_set_new(doc, "config", config(plan, reps, extra));
+    json_object_set_new(doc, AB_KEY_CONFIG, config(plan, reps, extra));
 
     size_t n_cells = ab_plan_n_cells(plan);
     json_t *cells = json_array();
@@ -300,7 +265,7 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
                 json_t *s = assemble_sample(plan, rec, i);
                 size_t c = ab_plan_slot_cell(plan, sl);
                 if (sl->warmup) {
-                    json_object_set_new(s, "timeline", json_null());
+                    json_object_set_new(s, AB_KEY_TIMELINE, json_null());
                     json_array_append_new(warm[c], s);
                 } else {
                     json_array_append_new(measured[c], s);
@@ -314,28 +279,28 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
         size_t b, v, w;
         ab_plan_cell_parts(plan, c, &b, &v, &w);
         json_t *cell = json_object();
-        if (plan->n_builds) json_object_set_new(cell, "build", json_string(plan->builds[b].name));
-        json_object_set_new(cell, "variant", json_string(plan->variants[v].name));
-        json_object_set_new(cell, "variant_spec", json_string(plan->variants[v].spec_text));
-        json_object_set_new(cell, "workload", json_string(plan->workloads[w].spec));
-        json_object_set_new(cell, "samples", measured[c]);
-        json_object_set_new(cell, "summary", ab_results_summary(measured[c], plan));
-        json_object_set_new(cell, "warmup_samples", warm[c]);
-        if (ci) json_object_set_new(cell, "target_ci", ab_target_ci_cell_json(plan, &ci[c], plan->target_ci_pct));
+        if (plan->n_builds) json_object_set_new(cell, AB_KEY_BUILD, json_string(plan->builds[b].name));
+        json_object_set_new(cell, AB_KEY_VARIANT, json_string(plan->variants[v].name));
+        json_object_set_new(cell, AB_KEY_VARIANT_SPEC, json_string(plan->variants[v].spec_text));
+        json_object_set_new(cell, AB_KEY_WORKLOAD, json_string(plan->workloads[w].spec));
+        json_object_set_new(cell, AB_KEY_SAMPLES, measured[c]);
+        json_object_set_new(cell, AB_KEY_SUMMARY, ab_results_summary(measured[c], plan));
+        json_object_set_new(cell, AB_KEY_WARMUP_SAMPLES, warm[c]);
+        if (ci) json_object_set_new(cell, AB_KEY_TARGET_CI, ab_target_ci_cell_json(plan, &ci[c], plan->target_ci_pct));
         json_array_append_new(cells, cell);
     }
     if (ci) {
-        json_object_set_new(json_object_get(doc, "config"), "target_ci",
+        json_object_set_new(json_object_get(doc, AB_KEY_CONFIG), AB_KEY_TARGET_CI,
                             ab_target_ci_run_json(plan, ci, reps, rec->ci_stop));
         free(ci);
     }
     free(measured);
     free(warm);
-    json_object_set_new(doc, "cells", cells);
-    json_object_set_new(doc, "correctness", correctness(cells, plan));
+    json_object_set_new(doc, AB_KEY_CELLS, cells);
+    json_object_set_new(doc, AB_KEY_CORRECTNESS, correctness(cells, plan));
     size_t ran = 0;
     for (size_t i = 0; i < rec->n_samples; i++) ran += rec->samples[i].ran;
-    json_object_set_new(doc, "run", json_pack("{s:f, s:I, s:I, s:I, s:b, s:o}",
+    json_object_set_new(doc, AB_KEY_RUN, json_pack("{s:f, s:I, s:I, s:I, s:b, s:o}",
                                               "total_wall_s", rec->total_wall_s,
                                               "samples_planned", (json_int_t)rec->n_samples,
                                               "samples_run", (json_int_t)ran,

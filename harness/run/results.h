@@ -9,8 +9,7 @@
 #include <jansson.h>
 #include "harness/run/plan.h"
 #include "harness/run/runner.h"
-
-#define AB_SCHEMA_VERSION 1
+#include "harness/results/schema.h"
 
 /* What the run did beyond the plan, for the "config" and "run" blocks. */
 typedef struct ab_results_extra {

@@ -21,6 +21,8 @@
 #include "harness/run/child.h"
 #include "harness/counters/counters.h"
 #include "harness/run/runner.h"
+#include "harness/results/metrics.h"
+#include "harness/results/sample.h"
 
 /* Set by the SIGINT/SIGTERM/SIGHUP handler; the only thing it does. */
 static volatile sig_atomic_t interrupt_signal;
@@ -45,17 +47,6 @@ void ab_runner_install_interrupt_handlers(void)
 int ab_runner_interrupted(void)
 {
     return interrupt_signal;
-}
-
-const char *ab_sample_status_name(ab_sample_status s)
-{
-    switch (s) {
-    case AB_SAMPLE_OK: return "ok";
-    case AB_SAMPLE_CRASHED: return "crashed";
-    case AB_SAMPLE_TIMEOUT: return "timeout";
-    case AB_SAMPLE_FAILED: return "failed";
-    }
-    return "failed";
 }
 
 static int64_t now_ns(void)
@@ -137,9 +128,8 @@ static void take_child_verdict(ab_sample_record *r, json_t *s)
         snprintf(r->reason, sizeof r->reason, "unparseable sample JSON");
         return;
     }
-    const char *st = json_string_value(json_object_get(s, "status"));
-    const char *why = json_string_value(json_object_get(s, "reason"));
-    if (!st || strcmp(st, "ok") != 0) {
+    const char *why = ab_sample_json_reason(s);
+    if (ab_sample_json_status(s) != AB_SAMPLE_OK) {
         r->status = AB_SAMPLE_FAILED;
         snprintf(r->reason, sizeof r->reason, "%s", why ? why : "the sample reported failure");
     }
@@ -195,7 +185,7 @@ static _Noreturn void exec_build_sample(const ab_plan *plan, const ab_slot *slot
     execv(b->path, argv);
     char reason[300];
     snprintf(reason, sizeof reason, "cannot execute build %s (%s): %s", b->name, b->path, strerror(errno));
-    json_t *fail = json_pack("{s:s, s:s}", "status", "failed", "reason", reason);
+    json_t *fail = ab_sample_failure_json(AB_SAMPLE_FAILED, reason, plan->events, plan->n_events);
     char *text = fail ? json_dumps(fail, JSON_COMPACT) : NULL;
     if (text) {
         ssize_t ignored = write(STDOUT_FILENO, text, strlen(text));
@@ -213,9 +203,11 @@ static _Noreturn void exec_build_sample(const ab_plan *plan, const ab_slot *slot
 static void note_wall(ab_sample_record *r, const buffer *b)
 {
     json_t *s = json_loadb(b->data, b->len, 0, NULL);
-    const char *st = json_string_value(json_object_get(s, "status"));
-    json_t *w = json_object_get(s, "wall_ns");
-    if (st && !strcmp(st, "ok") && json_is_number(w)) r->wall_ns = json_number_value(w);
+    ab_sample_status st;
+    json_t *w = json_object_get(s, ab_metric_key(AB_M_WALL_NS));
+    if (ab_sample_status_parse(json_string_value(json_object_get(s, AB_KEY_STATUS)), &st) && st == AB_SAMPLE_OK &&
+        json_is_number(w))
+        r->wall_ns = json_number_value(w);
     json_decref(s);
     malloc_trim(0);
 }
@@ -474,36 +466,39 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
     }
 
     bool ok = r->status == AB_SAMPLE_OK;
-    json_t *s = json_object();
-    json_object_set_new(s, "status", json_string(ab_sample_status_name(r->status)));
-    json_object_set_new(s, "reason", ok ? json_null() : json_string(r->reason));
-    int64_t wall = (t_exit >= 0 ? t_exit : t_reap) - t0;
-    json_object_set_new(s, "wall_ns", ok ? json_integer(wall) : json_null());
-    json_object_set_new(s, "user_ns", ok ? json_integer((json_int_t)r->ru.ru_utime.tv_sec * 1000000000 + r->ru.ru_utime.tv_usec * 1000) : json_null());
-    json_object_set_new(s, "sys_ns", ok ? json_integer((json_int_t)r->ru.ru_stime.tv_sec * 1000000000 + r->ru.ru_stime.tv_usec * 1000) : json_null());
-    ab_sample_add_counters(s, plan, cs);
-    ab_counters_close(cs);
-    json_object_set_new(s, "alloc", json_null());
+    ab_sample s;
+    ab_sample_init(&s);
+    s.status = r->status;
+    snprintf(s.reason, sizeof s.reason, "%s", ok ? "" : r->reason);
+    if (ok) {
+        s.wall_ns = (t_exit >= 0 ? t_exit : t_reap) - t0;
+        s.user_ns = (int64_t)r->ru.ru_utime.tv_sec * 1000000000 + (int64_t)r->ru.ru_utime.tv_usec * 1000;
+        s.sys_ns = (int64_t)r->ru.ru_stime.tv_sec * 1000000000 + (int64_t)r->ru.ru_stime.tv_usec * 1000;
+    }
+    ab_counter_value *cv = plan->n_events ? calloc(plan->n_events, sizeof *cv) : NULL;
+    s.counters = cs && cv ? cv : NULL;
+    s.n_counters = s.counters ? ab_counters_read(cs, cv, plan->n_events) : 0;
     if (hwm_kb >= 0) {
-        json_object_set_new(s, "rss_peak_kb", json_integer(hwm_kb));
-        json_object_set_new(s, "rss_end_kb", json_integer(rss_kb));
-        json_object_set_new(s, "rss_source", json_string("VmHWM/VmRSS of the exec'ed process at its exit (ptrace exit stop)"));
+        s.rss_peak_kb = hwm_kb;
+        s.rss_end_kb = rss_kb;
+        s.rss_source = "VmHWM/VmRSS of the exec'ed process at its exit (ptrace exit stop)";
     } else {
-        json_object_set_new(s, "rss_peak_kb", ok && r->have_rusage ? json_integer(r->ru.ru_maxrss) : json_null());
-        json_object_set_new(s, "rss_end_kb", json_null());
-        json_object_set_new(s, "rss_source", json_string(traced ? "wait4 ru_maxrss (no exit stop seen)" : "wait4 ru_maxrss (ptrace unavailable); includes the pre-exec image"));
+        s.rss_peak_kb = ok && r->have_rusage ? r->ru.ru_maxrss : AB_VALUE_UNKNOWN;
+        s.rss_source = traced ? "wait4 ru_maxrss (no exit stop seen)"
+                              : "wait4 ru_maxrss (ptrace unavailable); includes the pre-exec image";
     }
     /* HugetlbPages at the exit stop is exact for the end; its peak cannot
      * be seen from outside (hugetlb pages have no high-water mark and may
      * have been unmapped before the exit), so hugetlb_kb_peak and
      * mem_peak_kb are null here rather than a figure that could be low. */
-    ab_sample_add_mem(s, -1, hwm_kb >= 0 && ok ? rss_kb : -1, -1, hwm_kb >= 0 && ok ? hugetlb_kb : -1);
-    json_object_set_new(s, "checksum", json_null());
-    json_object_set_new(s, "ops", json_null());
-    json_object_set_new(s, "timeline", json_null());
-    json_object_set_new(s, "exit_code", r->exit_code >= 0 ? json_integer(r->exit_code) : json_null());
-    char *text = json_dumps(s, JSON_COMPACT);
-    json_decref(s);
+    ab_sample_set_mem(&s, -1, hwm_kb >= 0 && ok ? rss_kb : -1, -1, hwm_kb >= 0 && ok ? hugetlb_kb : -1);
+    s.has_exit_code = true;
+    s.exit_code = r->exit_code;
+    json_t *sj = ab_sample_json(&s, plan->events, plan->n_events);
+    ab_counters_close(cs);
+    free(cv);
+    char *text = json_dumps(sj, JSON_COMPACT);
+    json_decref(sj);
     if (text) {
         spool_json(rec, r, text, strlen(text));
         free(text);

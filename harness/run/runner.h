@@ -23,11 +23,9 @@
 #include <sys/resource.h>
 #include <jansson.h>
 #include "harness/run/plan.h"
+#include "harness/results/schema.h"
 #include "harness/run/target_ci.h"
 
-typedef enum { AB_SAMPLE_OK, AB_SAMPLE_CRASHED, AB_SAMPLE_TIMEOUT, AB_SAMPLE_FAILED } ab_sample_status;
-
-const char *ab_sample_status_name(ab_sample_status s);
 
 typedef struct ab_sample_record {
     bool ran;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "harness/results/schema.h"
 #include "harness/run/stats.h"
 #include "harness/run/target_ci.h"
 #include "harness/util/paired.h"
@@ -162,8 +163,9 @@ json_t *ab_target_ci_cell_json(const ab_plan *plan, const ab_cell_ci *c, double 
     if (c->kind == AB_CI_PAIRED) {
         size_t b, v, w;
         ab_plan_cell_parts(plan, c->baseline, &b, &v, &w);
-        json_t *vs = json_pack("{s:s, s:s}", "variant", plan->variants[v].name, "workload", plan->workloads[w].spec);
-        if (plan->n_builds) json_object_set_new(vs, "build", json_string(plan->builds[b].name));
+        json_t *vs = json_pack("{s:s, s:s}", AB_KEY_VARIANT, plan->variants[v].name, AB_KEY_WORKLOAD,
+                               plan->workloads[w].spec);
+        if (plan->n_builds) json_object_set_new(vs, AB_KEY_BUILD, json_string(plan->builds[b].name));
         json_object_set_new(o, "vs", vs);
         json_object_set_new(o, "ratio", num_or_null(c->ratio));
     }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness/run/timeline.h"
+#include "harness/results/schema.h"
 
 /* The SIGALRM handler needs to find the timeline; a sample's child has at
  * most one, so this is the one piece of process-wide state here. */
@@ -160,9 +161,10 @@ json_t *ab_timeline_json(ab_timeline *tl)
         json_array_append_new(ar, int_or_null(r->arenas));
         json_array_append_new(ev, json_string(event_names[r->event]));
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:I, s:b}", "t_ns", t, "rss_kb", rss,
-                     "hugetlb_kb", huge, "arenas", ar, "event", ev, "interval_ms", tl->interval_ms,
-                     "dropped", (json_int_t)(claimed - n), "hugetlb_sampled", tl->hugetlb != NULL);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:I, s:b}", AB_KEY_TL_T_NS, t, AB_KEY_TL_RSS_KB, rss,
+                     AB_KEY_TL_HUGETLB_KB, huge, AB_KEY_TL_ARENAS, ar, AB_KEY_TL_EVENT, ev, AB_KEY_TL_INTERVAL_MS,
+                     tl->interval_ms, "dropped", (json_int_t)(claimed - n), AB_KEY_TL_HUGETLB_SAMPLED,
+                     tl->hugetlb != NULL);
 }
 
 void ab_timeline_free(ab_timeline *tl)
