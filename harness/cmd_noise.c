@@ -108,10 +108,11 @@ static size_t collect(const ab_plan *plan, const ab_run_record *rec, ab_noise_ce
         for (size_t i = 0; i < rec->n_samples; i++) {
             const ab_slot *s = &plan->schedule[i];
             const ab_sample_record *r = &rec->samples[i];
-            if (!r->ran || s->warmup || s->rep >= rec->rounds_run || r->status != AB_SAMPLE_OK || isnan(r->wall_ns)) continue;
+            double wall = rec->wall_ns[i];
+            if (!r->ran || s->warmup || s->rep >= rec->rounds_run || r->status != AB_SAMPLE_OK || isnan(wall)) continue;
             size_t c = ab_plan_slot_cell(plan, s);
-            if (c == ca) va[na] = r->wall_ns, ra[na++] = s->rep;
-            else if (c == cb) vb[nb] = r->wall_ns, rb[nb++] = s->rep;
+            if (c == ca) va[na] = wall, ra[na++] = s->rep;
+            else if (c == cb) vb[nb] = wall, rb[nb++] = s->rep;
         }
         double *a = store + 2 * p * rounds, *b = a + rounds;
         cells[p].a = a;

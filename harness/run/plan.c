@@ -223,7 +223,7 @@ static void build_schedule(ab_plan *p)
     p->schedule = grow(NULL, p->n_slots ? p->n_slots : 1, sizeof *p->schedule);
     ab_schedule_interleaved(p->n_variants * nb, p->n_workloads, p->warmup, p->max_rounds, p->seed, p->schedule);
     for (size_t i = 0; i < p->n_slots; i++) {
-        p->schedule[i].build = p->schedule[i].variant % nb;
+        p->schedule[i].build = (uint16_t)(p->schedule[i].variant % nb);
         p->schedule[i].variant /= nb;
     }
 }
@@ -290,6 +290,7 @@ static int add_build(ab_plan *p, const char *arg)
     for (size_t i = 0; i < p->n_builds; i++)
         if (strlen(p->builds[i].name) == len && !strncmp(p->builds[i].name, arg, len))
             return usage_error("run", "--build: build name given twice in '%s'", arg);
+    if (p->n_builds == AB_MAX_BUILDS) return usage_error("run", "--build: too many builds at '%s' (plan.h AB_MAX_BUILDS)", arg);
     p->builds = grow(p->builds, p->n_builds + 1, sizeof *p->builds);
     ab_plan_build *b = &p->builds[p->n_builds++];
     memset(b, 0, sizeof *b);

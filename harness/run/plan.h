@@ -52,11 +52,17 @@ typedef struct ab_plan_workload {
 /* One sample: which cell, which repetition, and where it sits in the schedule. */
 typedef struct ab_slot {
     size_t variant, workload;
-    size_t build;            /* index into plan->builds; 0 when there are none */
-    int rep;                 /* measured samples: the round number, the key that pairs cells */                 /* 0-based within warmup or measured reps */
+    int rep;                 /* 0-based within warmup or measured reps: the round, the key that pairs cells */
     bool warmup;
+    /* Index into plan->builds; 0 when there are none.  16 bits fill the
+     * padding after `warmup`: the slot keeps its size, so the driver's heap
+     * -- which forked children inherit, and with it the addresses the model's
+     * arenas get -- is laid out as before for runs without builds. */
+    uint16_t build;
     size_t order;            /* position in the schedule (0-based) */
 } ab_slot;
+/* At most this many --build (ab_slot.build). */
+#define AB_MAX_BUILDS 64
 
 typedef struct ab_plan {
     ab_plan_mode mode;

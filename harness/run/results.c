@@ -169,7 +169,7 @@ static ab_cell_ci *target_ci_cells(const ab_plan *plan, const ab_run_record *rec
         return NULL;
     }
     for (size_t i = 0; i < rec->n_samples; i++)
-        wall[i] = rec->samples[i].ran && rec->samples[i].status == AB_SAMPLE_OK ? rec->samples[i].wall_ns : NAN;
+        wall[i] = rec->samples[i].ran && rec->samples[i].status == AB_SAMPLE_OK ? rec->wall_ns[i] : NAN;
     ab_target_ci_eval(plan, wall, rec->n_samples, reps, ci);
     free(wall);
     return ci;
@@ -274,7 +274,7 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     size_t failed = 0;
     for (size_t i = 0; i < rec->n_samples; i++)
         if (rec->samples[i].ran && rec->samples[i].status != AB_SAMPLE_OK) failed++;
-    ab_cell_ci *ci = plan->target_ci_pct > 0 ? target_ci_cells(plan, rec, reps) : NULL;
+    ab_cell_ci *ci = rec->wall_ns ? target_ci_cells(plan, rec, reps) : NULL;
     for (size_t c = 0; c < n_cells; c++) {
         size_t b, v, w;
         ab_plan_cell_parts(plan, c, &b, &v, &w);

@@ -200,14 +200,14 @@ static _Noreturn void exec_build_sample(const ab_plan *plan, const ab_slot *slot
  * resident size that forked children start with stays as flat as the
  * reused sample buffer keeps it.
  */
-static void note_wall(ab_sample_record *r, const buffer *b)
+static void note_wall(ab_run_record *rec, const ab_sample_record *r, const buffer *b)
 {
     json_t *s = json_loadb(b->data, b->len, 0, NULL);
     ab_sample_status st;
     json_t *w = json_object_get(s, ab_metric_key(AB_M_WALL_NS));
     if (ab_sample_status_parse(json_string_value(json_object_get(s, AB_KEY_STATUS)), &st) && st == AB_SAMPLE_OK &&
         json_is_number(w))
-        r->wall_ns = json_number_value(w);
+        rec->wall_ns[r - rec->samples] = json_number_value(w);
     json_decref(s);
     malloc_trim(0);
 }
@@ -290,7 +290,7 @@ static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_r
      * --target-ci needs the wall time now; it parses and gives the heap
      * back at once (note_wall). */
     spool_json(rec, r, b->data, b->len);
-    if (plan->target_ci_pct > 0) note_wall(r, b);
+    if (rec->wall_ns) note_wall(rec, r, b);
 }
 
 /* ---- exec mode ----------------------------------------------------------- */
@@ -536,7 +536,7 @@ static ab_ci_stop target_ci_round_done(const ab_plan *plan, const ab_run_record 
         free(ci);
         return AB_CI_STOP_NONE;
     }
-    for (size_t i = 0; i < n_ran; i++) wall[i] = rec->samples[i].wall_ns;
+    for (size_t i = 0; i < n_ran; i++) wall[i] = rec->wall_ns[i];
     ab_target_ci_eval(plan, wall, n_ran, rounds, ci);
     size_t widest;
     bool reached = ab_target_ci_reached(plan, ci, plan->target_ci_pct, &widest);
@@ -604,7 +604,17 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     buffer b = {0};
     if (plan->mode == AB_MODE_WORKLOADS && buffer_reserve(&b, AB_SAMPLE_BUFFER_BYTES) == 0)
         memset(b.data, 0, b.cap);
-    for (size_t i = 0; i < plan->n_slots; i++) rec->samples[i].wall_ns = NAN;
+    if (plan->target_ci_pct > 0) {
+        rec->wall_ns = malloc((plan->n_slots ? plan->n_slots : 1) * sizeof *rec->wall_ns);
+        if (!rec->wall_ns) {
+            fprintf(stderr, "arenabench: out of memory for --target-ci\n");
+            sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+            free(b.data);
+            if (sigchld_fd >= 0) close(sigchld_fd);
+            return -1;
+        }
+        for (size_t i = 0; i < plan->n_slots; i++) rec->wall_ns[i] = NAN;
+    }
     rec->rounds_run = plan->max_rounds;
     size_t n_cells = ab_plan_n_cells(plan);
     int64_t round_started = started;
@@ -673,5 +683,6 @@ void ab_run_record_free(ab_run_record *rec)
 {
     if (rec->spool) fclose(rec->spool);
     free(rec->samples);
+    free(rec->wall_ns);
     memset(rec, 0, sizeof *rec);
 }

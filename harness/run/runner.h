@@ -38,7 +38,6 @@ typedef struct ab_sample_record {
     bool have_rusage;
     struct rusage ru;           /* wait4() of the whole child */
     int64_t elapsed_ns;         /* fork to reap, as the parent saw it */
-    double wall_ns;             /* --target-ci only: the sample's wall_ns as it arrived; NaN if none */
 } ab_sample_record;
 
 typedef struct ab_run_record {
@@ -52,6 +51,13 @@ typedef struct ab_run_record {
      * a --target-ci run stopped (target_ci.h). */
     int rounds_run;
     ab_ci_stop ci_stop;
+    /* --target-ci only, else NULL: each ok sample's wall_ns as it arrived,
+     * NaN for the others; indexed like samples.  Allocated only then, so a
+     * run without --target-ci lays out the driver's memory -- which every
+     * forked child inherits, and with it where the model's arenas land and
+     * how many pools they lose to alignment -- exactly as before (the CI
+     * baseline's arena counts depend on it). */
+    double *wall_ns;
 } ab_run_record;
 
 /* SIGINT/SIGTERM/SIGHUP set a flag that stops the schedule after killing the
