@@ -74,6 +74,8 @@ $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/tests/%.o $(BUILD)/$(1)/libarenabench.a
 endef
 $(eval $(call FLAVOUR_RULES,normal,))
 $(eval $(call FLAVOUR_RULES,asan,$(SAN_FLAGS)))
+# The TLB-simulation flavour: access hooks compiled in (mk/tlbsim.mk).
+$(eval $(call FLAVOUR_RULES,tlbsim,-DAB_TLBSIM))
 
 # The build's provenance: regenerated on every make, rewritten only when the
 # commit, the dirty state or the flags change (harness/build-info.sh).

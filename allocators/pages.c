@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "allocators/pages.h"
+#include "tlbsim/access_hook.h"
 
 void *ab_pages_sys_mmap(ab_pages *pg, size_t size, int extra_flags)
 {
@@ -19,6 +20,7 @@ void *ab_pages_sys_mmap(ab_pages *pg, size_t size, int extra_flags)
 int ab_pages_sys_munmap(ab_pages *pg, void *p, size_t size)
 {
     pg->munmap_calls++;
+    AB_SIM_UNMAP(p, size);   /* the kernel's TLB shootdown */
     return munmap(p, size);
 }
 

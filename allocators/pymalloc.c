@@ -45,15 +45,20 @@ static void *sys_realloc(ab_pymalloc *pm, void *p, size_t n)
  * the pool has none left, it is full and leaves its usedpools ring. */
 static inline void pool_extend(pm_pool *pool, unsigned size)
 {
+    AB_SIM_LOAD(&pool->nextoffset);
     if (PM_UNLIKELY(pool->nextoffset <= pool->maxnextoffset)) {
         pool->freeblock = (pm_block *)pool + pool->nextoffset;
         pool->nextoffset += PM_INDEX2SIZE(size);
+        AB_SIM_STORE(&pool->nextoffset);
         pm_link_set(pool->freeblock, NULL);
         return;
     }
     pm_pool *next = pool->nextpool, *prev = pool->prevpool;
+    AB_SIM_LOAD(&pool->nextpool);
     next->prevpool = prev;
+    AB_SIM_STORE(&next->prevpool);
     prev->nextpool = next;
+    AB_SIM_STORE(&prev->nextpool);
 }
 
 /* pymalloc_alloc(): NULL means "not a small request" (or no memory).  Used
@@ -65,11 +70,16 @@ static inline void *small_alloc(ab_pymalloc *pm, size_t nbytes)
     unsigned size = (unsigned)(nbytes - 1) >> PM_ALIGNMENT_SHIFT;
     pm_pool *head = &pm->used[size];
     pm_pool *pool = head->nextpool;
+    AB_SIM_LOAD(&head->nextpool);
     pm_block *bp;
     if (PM_LIKELY(pool != head)) {
         ++pool->ref.count;
         bp = pool->freeblock;
-        if (PM_UNLIKELY((pool->freeblock = pm_link_get(bp)) == NULL))
+        AB_SIM_LOAD(pool);
+        AB_SIM_STORE(&pool->ref.count);
+        pool->freeblock = pm_link_get(bp);
+        AB_SIM_STORE(&pool->freeblock);
+        if (PM_UNLIKELY(pool->freeblock == NULL))
             pool_extend(pool, size);
     } else {
         bp = pm_allocate_from_new_pool(pm, size);
@@ -83,9 +93,12 @@ static inline bool small_free(ab_pymalloc *pm, void *p, unsigned pool_bits, unsi
     if (PM_UNLIKELY(!pm_address_in_range(pm, p, arena_bits))) return false;
     pm_pool *pool = (pm_pool *)((uintptr_t)p & ~(((uintptr_t)1 << pool_bits) - 1));
     pm_block *lastfree = pool->freeblock;
+    AB_SIM_LOAD(&pool->freeblock);
     pm_link_set(p, lastfree);
     pool->freeblock = p;
     pool->ref.count--;
+    AB_SIM_STORE(&pool->freeblock);
+    AB_SIM_STORE(&pool->ref.count);
     if (PM_UNLIKELY(lastfree == NULL)) {
         /* It was full: back on its ring, at the front. */
         pm_insert_to_usedpool(pm, pool);
@@ -115,10 +128,15 @@ static inline void *malloc_impl(ab_pymalloc *pm, size_t n)
         unsigned size = (unsigned)(n - 1) >> PM_ALIGNMENT_SHIFT;
         pm_pool *head = &pm->used[size];
         pm_pool *pool = head->nextpool;
+        AB_SIM_LOAD(&head->nextpool);
         if (PM_LIKELY(pool != head)) {
             ++pool->ref.count;
             pm_block *bp = pool->freeblock;
-            if (PM_UNLIKELY((pool->freeblock = pm_link_get(bp)) == NULL))
+            AB_SIM_LOAD(pool);
+            AB_SIM_STORE(&pool->ref.count);
+            pool->freeblock = pm_link_get(bp);
+            AB_SIM_STORE(&pool->freeblock);
+            if (PM_UNLIKELY(pool->freeblock == NULL))
                 pool_extend(pool, size);
             return bp;
         }
@@ -138,6 +156,7 @@ void *ab_pymalloc_calloc(ab_pymalloc *pm, size_t nelem, size_t elsize)
     void *p = small_alloc(pm, nbytes);
     if (p != NULL) {
         memset(p, 0, nbytes);
+        AB_SIM_STORE_RANGE(p, nbytes);
         return p;
     }
     return sys_calloc(pm, nelem, elsize);
@@ -159,6 +178,7 @@ static inline void *realloc_impl(ab_pymalloc *pm, void *p, size_t nbytes,
     if (!pm_address_in_range(pm, p, arena_bits)) return sys_realloc(pm, p, nbytes);
     const pm_pool *pool = (const pm_pool *)((uintptr_t)p & ~(((uintptr_t)1 << pool_bits) - 1));
     size_t size = PM_INDEX2SIZE(pool->szidx);
+    AB_SIM_LOAD(&pool->szidx);
     if (nbytes <= size) {
         if (4 * nbytes > 3 * size) return p;
         size = nbytes;
@@ -166,6 +186,8 @@ static inline void *realloc_impl(ab_pymalloc *pm, void *p, size_t nbytes,
     void *bp = malloc_impl(pm, nbytes);
     if (bp != NULL) {
         memcpy(bp, p, size);
+        AB_SIM_LOAD_RANGE(p, size);
+        AB_SIM_STORE_RANGE(bp, size);
         free_impl(pm, p, pool_bits, arena_bits);
     }
     return bp;

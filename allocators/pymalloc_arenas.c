@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include "allocators/pymalloc_internal.h"
+#include "tlbsim/access_hook.h"
 
 static void notify(ab_pymalloc *pm, int mapped)
 {
@@ -74,6 +75,7 @@ static pm_arena *new_arena(ab_pymalloc *pm)
         ao->pool_address += pm->pool_size - excess;
     }
     ao->ntotalpools = ao->nfreepools;
+    AB_SIM_STORE_RANGE(ao, sizeof *ao);
     notify(pm, 1);
     return ao;
 }
@@ -98,6 +100,8 @@ pm_block *pm_allocate_from_new_pool(ab_pymalloc *pm, unsigned size)
         pm->nfp2lasta[ao->nfreepools] = ao;
     }
     pm_arena *ua = pm->usable_arenas;
+    AB_SIM_LOAD(&ua->nfreepools);
+    AB_SIM_LOAD(&pm->nfp2lasta[ua->nfreepools]);
 
     /* The head has the fewest free pools, so it stays the head after losing
      * one; only nfp2lasta needs fixing. */
@@ -109,27 +113,34 @@ pm_block *pm_allocate_from_new_pool(ab_pymalloc *pm, unsigned size)
     pm_pool *pool = ua->freepools;
     if (PM_LIKELY(pool != NULL)) {
         ua->freepools = pool->nextpool;
+        AB_SIM_LOAD(&pool->nextpool);
     } else {
         /* Carve the next never-used pool.  Its memory is first touched here
          * (the header), exactly as obmalloc touches it. */
         pool = (pm_pool *)ua->pool_address;
         pool->arenaindex = (unsigned)(ua - pm->arenas);
         pool->szidx = PM_DUMMY_SIZE_IDX;
+        AB_SIM_STORE(&pool->szidx);
         ua->pool_address += pm->pool_size;
     }
     if (--ua->nfreepools == 0) drop_full_head(pm);
+    AB_SIM_STORE_RANGE(ua, sizeof *ua);
 
     pm_pool *head = &pm->used[size];
     pool->nextpool = head;
     pool->prevpool = head;
     head->nextpool = pool;
     head->prevpool = pool;
+    AB_SIM_STORE(&head->nextpool);
     pool->ref.count = 1;
+    AB_SIM_STORE(pool);
     pm_block *bp;
+    AB_SIM_LOAD(&pool->szidx);
     if (pool->szidx == size) {
         /* Reused for the same class: header and free list are intact. */
         bp = pool->freeblock;
         pool->freeblock = pm_link_get(bp);
+        AB_SIM_STORE(&pool->freeblock);
         return bp;
     }
     /* Lazily carve: link only the second block; the rest of the pool is
@@ -140,6 +151,7 @@ pm_block *pm_allocate_from_new_pool(ab_pymalloc *pm, unsigned size)
     pool->nextoffset = PM_POOL_OVERHEAD + (bsize << 1);
     pool->maxnextoffset = (unsigned)pm->pool_size - bsize;
     pool->freeblock = bp + bsize;
+    AB_SIM_STORE_RANGE(pool, PM_POOL_OVERHEAD);
     pm_link_set(pool->freeblock, NULL);
     return bp;
 }
@@ -195,14 +207,21 @@ static void free_arena(ab_pymalloc *pm, pm_arena *ao)
 void pm_insert_to_freepool(ab_pymalloc *pm, pm_pool *pool)
 {
     pm_pool *next = pool->nextpool, *prev = pool->prevpool;
+    AB_SIM_LOAD(&pool->nextpool);
     next->prevpool = prev;
+    AB_SIM_STORE(&next->prevpool);
     prev->nextpool = next;
+    AB_SIM_STORE(&prev->nextpool);
 
     pm_arena *ao = &pm->arenas[pool->arenaindex];
+    AB_SIM_LOAD(&pool->arenaindex);
     pool->nextpool = ao->freepools;
+    AB_SIM_STORE(&pool->nextpool);
     ao->freepools = pool;
     unsigned nf = ao->nfreepools;
     pm_arena *lastnf = pm->nfp2lasta[nf];
+    AB_SIM_LOAD(&pm->nfp2lasta[nf]);
+    AB_SIM_STORE_RANGE(ao, sizeof *ao);
     /* ao leaves the group with nf free pools: if it was that group's
      * rightmost member, its left neighbour (if in the group) takes over. */
     if (lastnf == ao) {

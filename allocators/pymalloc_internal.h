@@ -20,6 +20,7 @@
 #include <string.h>
 #include "allocators/pymalloc.h"
 #include "allocators/pages.h"
+#include "tlbsim/access_hook.h"
 
 #define PM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PM_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -136,12 +137,14 @@ static inline pm_block *pm_link_get(const pm_block *bp)
 {
     pm_block *next;
     memcpy(&next, bp, sizeof next);
+    AB_SIM_LOAD(bp);
     return next;
 }
 
 static inline void pm_link_set(pm_block *bp, pm_block *next)
 {
     memcpy(bp, &next, sizeof next);
+    AB_SIM_STORE(bp);
 }
 
 /* address_in_range() for ARENA_BITS a (a compile-time constant in the
@@ -150,10 +153,14 @@ static inline bool pm_address_in_range(const ab_pymalloc *pm, const void *p, uns
 {
     uintptr_t u = (uintptr_t)p;
     pm_radix_leaf **mid = pm->radix_root[u >> PM_TOP_SHIFT(a)];
+    AB_SIM_LOAD(&pm->radix_root[u >> PM_TOP_SHIFT(a)]);
     if (PM_UNLIKELY(mid == NULL)) return false;
-    pm_radix_leaf *bot = mid[(u >> PM_MID_SHIFT(a)) & (((uintptr_t)1 << PM_INTERIOR_BITS(a)) - 1)];
+    pm_radix_leaf **midp = &mid[(u >> PM_MID_SHIFT(a)) & (((uintptr_t)1 << PM_INTERIOR_BITS(a)) - 1)];
+    pm_radix_leaf *bot = *midp;
+    AB_SIM_LOAD(midp);
     if (PM_UNLIKELY(bot == NULL)) return false;
     const pm_radix_leaf *leaf = &bot[(u >> a) & (((uintptr_t)1 << PM_BOT_BITS(a)) - 1)];
+    AB_SIM_LOAD(leaf);
     int32_t tail = (int32_t)(u & (((uintptr_t)1 << a) - 1));
     return tail < leaf->tail_lo || (tail >= leaf->tail_hi && leaf->tail_hi != 0);
 }
@@ -174,11 +181,16 @@ void pm_radix_destroy(ab_pymalloc *pm);
 static inline void pm_insert_to_usedpool(ab_pymalloc *pm, pm_pool *pool)
 {
     pm_pool *head = &pm->used[pool->szidx];
+    AB_SIM_LOAD(&pool->szidx);
     pm_pool *next = head->nextpool;
+    AB_SIM_LOAD(&head->nextpool);
     pool->nextpool = next;
     pool->prevpool = head;
+    AB_SIM_STORE(&pool->nextpool);
     next->prevpool = pool;
+    AB_SIM_STORE(&next->prevpool);
     head->nextpool = pool;
+    AB_SIM_STORE(&head->nextpool);
 }
 
 #endif

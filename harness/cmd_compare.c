@@ -347,7 +347,8 @@ static char **default_metrics(const ab_results *a, const ab_results *b, size_t *
                 both[nboth++] = ea[i];
                 break;
             }
-    char **list = both ? ab_metric_list(AB_LIST_COMPARE, both, nboth, n) : NULL;
+    unsigned sim = ab_metric_simulated_lists(ab_results_tlb_model(a), ab_results_tlb_model(b));
+    char **list = both ? ab_metric_list(AB_LIST_COMPARE | sim, both, nboth, n) : NULL;
     if (!list)
         *n = 0;
     free(both);
@@ -458,42 +459,8 @@ static void explain_inconclusive(row *r, const compare_opts *o, size_t kb, size_
         snprintf(r->note, sizeof r->note, "not significant across %zu vs %zu runs (p %.2g)", kb, kn, r->change.p);
 }
 
-/* Values of one metric for each cell of one side; pooled are all of them. */
-typedef struct side_values {
-    ab_metric_values runs[AB_COMPARE_MAX_RUNS];
-    size_t k;
-    double *pooled;
-    size_t npooled;
-} side_values;
-
-static int side_values_get(const ab_results_cell *const *cells, size_t k, const char *metric, side_values *sv)
-{
-    memset(sv, 0, sizeof *sv);
-    size_t total = 0;
-    for (size_t i = 0; i < k; i++) {
-        if (ab_cell_metric(cells[i], metric, &sv->runs[i]))
-            return -1;
-        sv->k++;
-        total += sv->runs[i].n;
-    }
-    sv->pooled = malloc((total + 1) * sizeof *sv->pooled);
-    if (!sv->pooled)
-        return -1;
-    for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < sv->runs[i].n; j++)
-            sv->pooled[sv->npooled++] = sv->runs[i].v[j];
-    return 0;
-}
-
-static void side_values_free(side_values *sv)
-{
-    for (size_t i = 0; i < sv->k; i++)
-        ab_metric_values_free(&sv->runs[i]);
-    free(sv->pooled);
-}
-
 /* The change of a noisy metric between the two sides of a match. */
-static change_est estimate_noisy(const compare_opts *o, const side_values *a, const side_values *b,
+static change_est estimate_noisy(const compare_opts *o, const ab_side_values *a, const ab_side_values *b,
                                  const metric_context *ctx, size_t *npairs, bool *paired)
 {
     *npairs = 0;
@@ -529,8 +496,8 @@ static int compare_metric(const compare_opts *o, const metric_spec *m, const ab_
     r->metric = m->name;
     r->deterministic = d.deterministic;
     r->limit = m->has_tolerance ? m->tolerance : d.deterministic ? d.default_tolerance : o->threshold;
-    side_values va, vb;
-    int rc = side_values_get(x->base, x->nb, m->name, &va) | side_values_get(x->cand, x->nn, m->name, &vb);
+    ab_side_values va, vb;
+    int rc = ab_side_values_get(x->base, x->nb, m->name, &va) | ab_side_values_get(x->cand, x->nn, m->name, &vb);
     if (rc)
         goto out;
     r->base_n = va.npooled;
@@ -562,8 +529,8 @@ static int compare_metric(const compare_opts *o, const metric_spec *m, const ab_
     judge_noisy(r, &d, o->alpha, untested);
     explain_inconclusive(r, o, va.k, vb.k, ctx, npairs, paired);
 out:
-    side_values_free(&va);
-    side_values_free(&vb);
+    ab_side_values_free(&va);
+    ab_side_values_free(&vb);
     return rc ? -1 : 0;
 }
 
@@ -578,24 +545,7 @@ static int metric_contexts(const compare_opts *o, const metric_spec *specs, size
         ab_metric_describe(specs[m].name, &d);
         if (o->mode != MODE_RUNS || d.deterministic || is_checksum(specs[m].name))
             continue;
-        ab_metric_values *a = calloc(nx + 1, sizeof *a), *b = calloc(nx + 1, sizeof *b);
-        size_t n = 0;
-        int rc = !a || !b;
-        for (size_t i = 0; !rc && i < nx; i++) {
-            if (x[i].nb != 1 || x[i].nn != 1)
-                continue;
-            rc = ab_cell_metric(x[i].base[0], specs[m].name, &a[n]) | ab_cell_metric(x[i].cand[0], specs[m].name, &b[n]);
-            n++;
-        }
-        if (!rc)
-            ctx[m].noise = ab_run_noise_estimate(a, b, n);
-        for (size_t i = 0; i < n; i++) {
-            ab_metric_values_free(&a[i]);
-            ab_metric_values_free(&b[i]);
-        }
-        free(a);
-        free(b);
-        if (rc)
+        if (ab_match_run_noise(x, nx, specs[m].name, &ctx[m].noise))
             return -1;
     }
     return 0;

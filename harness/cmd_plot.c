@@ -297,7 +297,9 @@ static void plot_changes(plot_ctx *c)
     for (size_t i = 0; plotted && i < nev; i++)
         if (name_has(events[i], "dtlb") || name_has(events[i], "page-fault"))
             plotted[nplotted++] = events[i];
-    char **names = plotted ? ab_metric_list(AB_LIST_PLOT, plotted, nplotted, &n) : NULL;
+    const char *model = ab_results_tlb_model(c->r);
+    char **names = plotted ? ab_metric_list(AB_LIST_PLOT | ab_metric_simulated_lists(model, model), plotted,
+                                             nplotted, &n) : NULL;
     for (size_t i = 0; i < n; i++) {
         const char *member;
         const ab_metric *m = ab_metric_lookup(names[i], &member);

@@ -409,7 +409,8 @@ static char **default_metrics(const ab_results *r, size_t *n)
 {
     size_t nev = 0;
     const char **events = ab_results_events(r, &nev);
-    char **list = ab_metric_list(AB_LIST_TABLE, events, nev, n);
+    const char *model = ab_results_tlb_model(r);
+    char **list = ab_metric_list(AB_LIST_TABLE | ab_metric_simulated_lists(model, model), events, nev, n);
     if (!list)
         *n = 0;
     free(events);

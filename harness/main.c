@@ -3,7 +3,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <jansson.h>
 #include "harness/commands.h"
+#include "tlbsim/capture.h"
 #include "allocators/reference.h"
 
 typedef struct {
@@ -40,6 +42,10 @@ int main(int argc, char **argv)
      * process that started with a larger static-TLS surplus: re-exec once
      * with it, before anything else happens (allocators/reference.h). */
     ab_ref_ensure_static_tls(argv);
+    /* Simulated TLB figures depend on where glibc places blocks, and that on
+     * the order earlier blocks were freed, which jansson's per-process random
+     * hash seed would vary (docs/tlb-model.md, determinism). */
+    if (ab_tlbsim_instrumented()) json_object_seed(AB_TLBSIM_JSON_SEED);
     if (argc < 2) {
         usage(stderr);
         return AB_EXIT_USAGE;

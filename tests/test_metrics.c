@@ -94,7 +94,9 @@ static void test_default_lists(void **state)
 static void fill(ab_sample *s, ab_counter_value *cv)
 {
     ab_sample_init(s);
-    s->has_alloc = s->has_ops = s->has_checksum = true;
+    s->has_checksum = true;
+    for (const ab_metric_block *b = ab_metric_blocks; b->name; b++)   /* every block present */
+        *(bool *)((char *)s + b->present_field) = true;
     s->checksum = 0x0123456789abcdefULL;
     for (size_t i = 0; i < AB_METRIC_COUNT; i++) {
         const ab_metric *m = ab_metric_get((ab_metric_id)i);

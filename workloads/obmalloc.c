@@ -276,6 +276,7 @@ static int run_class_instances(ab_wl_ctx *ctx)
         slot[0] = x;
         slot[1] = y;
         slot[2] = z;
+        AB_SIM_STORE_RANGE(slot, 3 * sizeof *slot);
         ab_py_list_append(&py, objs, pt);
     }
     ab_py_comp_end(&py, &c);
@@ -363,6 +364,7 @@ static int import_random(ab_py *py, survivors *s)
         for (uint16_t k = 0; k < import_random_survivors[i].count; k++) {
             void *p = ab_wl_malloc(py->ctx, import_random_survivors[i].size);
             memset(p, 0, 16);
+            AB_SIM_STORE(p);
             s->blocks[s->n++] = p;
         }
     return 0;

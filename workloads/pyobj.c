@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "workloads/pyobj.h"
+#include "tlbsim/access_hook.h"
 
 /* 3.11 digits are 30 bits (PyLong_SHIFT). */
 #define AB_PY_LONG_SHIFT 30
@@ -42,6 +43,7 @@ static void *obj_alloc(ab_py *py, size_t size, const ab_pytype *type)
     ab_pyobj *o = ab_wl_malloc(py->ctx, size);
     o->ob_refcnt = 1;
     o->ob_type = type;
+    AB_SIM_STORE(o);
     return o;
 }
 
@@ -50,8 +52,10 @@ static void *obj_alloc_zeroed(ab_py *py, size_t size, const ab_pytype *type)
 {
     ab_pyobj *o = ab_wl_malloc(py->ctx, size);
     memset(o, 0, size);
+    AB_SIM_STORE_RANGE(o, size);
     o->ob_refcnt = 1;
     o->ob_type = type;
+    AB_SIM_STORE(o);
     return o;
 }
 
@@ -60,9 +64,11 @@ static void *gc_alloc(ab_py *py, size_t size, const ab_pytype *type, bool zero)
     char *mem = ab_wl_malloc(py->ctx, size);
     if (zero) memset(mem, 0, size);
     else memset(mem, 0, AB_PY_GC_HEAD);
+    AB_SIM_STORE_RANGE(mem, zero ? size : AB_PY_GC_HEAD);
     ab_pyobj *o = (ab_pyobj *)(mem + AB_PY_GC_HEAD);
     o->ob_refcnt = 1;
     o->ob_type = type;
+    AB_SIM_STORE(o);
     return o;
 }
 
@@ -76,6 +82,7 @@ static void *freelist_pop(ab_py_freelist *fl)
     ab_pyobj *o = fl->head;
     if (!o) return NULL;
     fl->head = (void *)o->ob_type;
+    AB_SIM_LOAD(&o->ob_type);
     fl->count--;
     return o;
 }
@@ -85,6 +92,7 @@ static bool freelist_push(ab_py_freelist *fl, void *op)
 {
     if (fl->count >= fl->max) return false;
     ((ab_pyobj *)op)->ob_type = fl->head;
+    AB_SIM_STORE(&((ab_pyobj *)op)->ob_type);
     fl->head = op;
     fl->count++;
     return true;
@@ -138,7 +146,15 @@ void ab_py_fini(ab_py *py)
 void ab_py_decref(ab_py *py, void *op)
 {
     ab_pyobj *o = op;
-    if (o && --o->ob_refcnt == 0) o->ob_type->dealloc(py, o);
+    if (o && --o->ob_refcnt == 0) {
+        AB_SIM_LOAD(&o->ob_refcnt);
+        AB_SIM_STORE(&o->ob_refcnt);
+        AB_SIM_LOAD(&o->ob_type);
+        o->ob_type->dealloc(py, o);
+    } else if (o) {
+        AB_SIM_LOAD(&o->ob_refcnt);
+        AB_SIM_STORE(&o->ob_refcnt);
+    }
 }
 
 /* ---- int ---- */
@@ -167,6 +183,7 @@ static void *small_int(ab_py *py, int64_t v)
 int64_t ab_py_int_value(const void *op)
 {
     const py_long *o = op;
+    AB_SIM_LOAD(&o->ob_size);
     intptr_t nd = o->ob_size < 0 ? -o->ob_size : o->ob_size;
     int64_t m = o->digit[0];
     if (nd == 2) m |= (int64_t)o->digit[1] << AB_PY_LONG_SHIFT;
@@ -178,6 +195,7 @@ void *ab_py_int_new(ab_py *py, int64_t v)
     if (ab_py_int_is_small(v)) return small_int(py, v);
     py_long *o = obj_alloc(py, AB_PY_INT_SIZE, &int_type);
     int_fill(o, v);
+    AB_SIM_STORE(&o->ob_size);
     return o;
 }
 
@@ -188,6 +206,7 @@ void *ab_py_int_new_digits(ab_py *py, int64_t v)
     size_t nd = m >> AB_PY_LONG_SHIFT ? 2 : 1;
     py_long *o = obj_alloc(py, AB_PY_LONG_HEADER + nd * AB_PY_DIGIT_SIZE, &int_type);
     int_fill(o, v);
+    AB_SIM_STORE(&o->ob_size);
     return o;
 }
 
@@ -196,6 +215,7 @@ void *ab_py_int_new_digits(ab_py *py, int64_t v)
 static void bytearray_dealloc(ab_py *py, void *op)
 {
     py_bytearray *o = op;
+    AB_SIM_LOAD(&o->ob_bytes);
     ab_wl_free(py->ctx, o->ob_bytes);
     ab_wl_free(py->ctx, o);
 }
@@ -210,23 +230,47 @@ void *ab_py_bytearray_new(ab_py *py, size_t n)
     o->ob_bytes = o->ob_start = buf;
     o->ob_size = (intptr_t)n;
     o->ob_alloc = (intptr_t)n + 1;
+    AB_SIM_STORE(&o->ob_bytes);
     buf[n] = '\0';
     memset(buf, 0, n);
+    AB_SIM_STORE_RANGE(buf, n + 1);
     return o;
 }
 
-void ab_py_bytearray_set(void *op, size_t i, uint8_t v) { ((py_bytearray *)op)->ob_start[i] = (char)v; }
-uint8_t ab_py_bytearray_get(const void *op, size_t i) { return (uint8_t)((const py_bytearray *)op)->ob_start[i]; }
-size_t ab_py_bytearray_len(const void *op) { return (size_t)((const py_bytearray *)op)->ob_size; }
+void ab_py_bytearray_set(void *op, size_t i, uint8_t v)
+{
+    py_bytearray *o = op;
+    AB_SIM_LOAD(&o->ob_start);
+    o->ob_start[i] = (char)v;
+    AB_SIM_STORE(&o->ob_start[i]);
+}
+
+uint8_t ab_py_bytearray_get(const void *op, size_t i)
+{
+    const py_bytearray *o = op;
+    AB_SIM_LOAD(&o->ob_start);
+    AB_SIM_LOAD(&o->ob_start[i]);
+    return (uint8_t)o->ob_start[i];
+}
+
+size_t ab_py_bytearray_len(const void *op)
+{
+    AB_SIM_LOAD(&((const py_bytearray *)op)->ob_size);
+    return (size_t)((const py_bytearray *)op)->ob_size;
+}
 
 /* ---- list ---- */
 
 static void list_dealloc(ab_py *py, void *op)
 {
     py_list *o = op;
+    AB_SIM_LOAD(&o->ob_item);
     if (o->ob_item) {
         intptr_t i = o->ob_size;
-        while (--i >= 0) ab_py_decref(py, o->ob_item[i]);
+        while (--i >= 0) {
+            AB_SIM_LOAD(&o->ob_item[i]);
+            ab_py_decref(py, o->ob_item[i]);
+        }
         ab_wl_free(py->ctx, o->ob_item);
     }
     if (!freelist_push(&py->lists, o)) gc_free(py, o);
@@ -245,6 +289,7 @@ void *ab_py_list_new(ab_py *py)
     o->ob_size = 0;
     o->ob_item = NULL;
     o->allocated = 0;
+    AB_SIM_STORE(&o->ob_item);
     return o;
 }
 
@@ -254,6 +299,7 @@ void *ab_py_list_new_exact(ab_py *py, size_t n)
     if (n) o->ob_item = ab_wl_malloc(py->ctx, n * sizeof(void *));
     o->allocated = (intptr_t)n;
     o->ob_size = (intptr_t)n;
+    AB_SIM_STORE(&o->ob_size);
     return o;
 }
 
@@ -262,17 +308,26 @@ void ab_py_list_preallocate(ab_py *py, void *list, size_t n)
     py_list *o = list;
     o->ob_item = ab_wl_malloc(py->ctx, n * sizeof(void *));
     o->allocated = (intptr_t)n;
+    AB_SIM_STORE(&o->ob_item);
 }
 
-void ab_py_list_init_item(void *list, size_t i, void *item) { ((py_list *)list)->ob_item[i] = item; }
+void ab_py_list_init_item(void *list, size_t i, void *item)
+{
+    py_list *o = list;
+    AB_SIM_LOAD(&o->ob_item);
+    o->ob_item[i] = item;
+    AB_SIM_STORE(&o->ob_item[i]);
+}
 
 /* list_resize() of CPython 3.11 (Objects/listobject.c), item arrays through
  * PyMem_Realloc: pymalloc up to 512 bytes, the system allocator beyond. */
 static void list_resize(ab_py *py, py_list *o, intptr_t newsize)
 {
     intptr_t allocated = o->allocated;
+    AB_SIM_LOAD(&o->allocated);
     if (allocated >= newsize && newsize >= (allocated >> 1)) {
         o->ob_size = newsize;
+        AB_SIM_STORE(&o->ob_size);
         return;
     }
     size_t new_allocated = ((size_t)newsize + ((size_t)newsize >> 3) + 6) & ~(size_t)3;
@@ -282,28 +337,49 @@ static void list_resize(ab_py *py, py_list *o, intptr_t newsize)
     o->ob_item = ab_wl_realloc(py->ctx, o->ob_item, new_allocated * sizeof(void *));
     o->ob_size = newsize;
     o->allocated = (intptr_t)new_allocated;
+    AB_SIM_STORE(&o->ob_item);
 }
 
 void ab_py_list_append(ab_py *py, void *list, void *item)
 {
     py_list *o = list;
     intptr_t n = o->ob_size;
+    AB_SIM_LOAD(&o->ob_size);
     list_resize(py, o, n + 1);
     o->ob_item[n] = item;
+    AB_SIM_STORE(&o->ob_item[n]);
 }
 
 void ab_py_list_extend_item(ab_py *py, void *list, void *item)
 {
     py_list *o = list;
-    if (o->ob_size < o->allocated) o->ob_item[o->ob_size++] = item;
-    else ab_py_list_append(py, list, item);
+    AB_SIM_LOAD(&o->ob_size);
+    if (o->ob_size < o->allocated) {
+        AB_SIM_STORE(&o->ob_item[o->ob_size]);
+        o->ob_item[o->ob_size++] = item;
+        AB_SIM_STORE(&o->ob_size);
+    } else {
+        ab_py_list_append(py, list, item);
+    }
 }
 
-size_t ab_py_list_len(const void *list) { return (size_t)((const py_list *)list)->ob_size; }
-void *ab_py_list_get(const void *list, size_t i) { return ((const py_list *)list)->ob_item[i]; }
+size_t ab_py_list_len(const void *list)
+{
+    AB_SIM_LOAD(&((const py_list *)list)->ob_size);
+    return (size_t)((const py_list *)list)->ob_size;
+}
+
+void *ab_py_list_get(const void *list, size_t i)
+{
+    const py_list *o = list;
+    AB_SIM_LOAD(&o->ob_item);
+    AB_SIM_LOAD(&o->ob_item[i]);
+    return o->ob_item[i];
+}
 
 void ab_py_list_set(ab_py *py, void *list, size_t i, void *item)
 {
+    AB_SIM_LOAD(&((py_list *)list)->ob_item);
     ab_py_store(py, &((py_list *)list)->ob_item[i], item);
 }
 
@@ -314,7 +390,10 @@ void *ab_py_list_pop0(ab_py *py, void *list)
      * shrinks the array only below half occupancy. */
     py_list *o = list;
     void *v = o->ob_item[0];
-    memmove(&o->ob_item[0], &o->ob_item[1], (size_t)(o->ob_size - 1) * sizeof(void *));
+    size_t moved = (size_t)(o->ob_size - 1) * sizeof(void *);
+    memmove(&o->ob_item[0], &o->ob_item[1], moved);
+    AB_SIM_LOAD_RANGE(&o->ob_item[1], moved);
+    AB_SIM_STORE_RANGE(&o->ob_item[0], moved);
     list_resize(py, o, o->ob_size - 1);
     return v;
 }
@@ -325,7 +404,11 @@ static void tuple_dealloc(ab_py *py, void *op)
 {
     py_tuple *o = op;
     intptr_t n = o->ob_size, i = n;
-    while (--i >= 0) ab_py_decref(py, o->ob_item[i]);
+    AB_SIM_LOAD(&o->ob_size);
+    while (--i >= 0) {
+        AB_SIM_LOAD(&o->ob_item[i]);
+        ab_py_decref(py, o->ob_item[i]);
+    }
     if (n > 0 && n <= AB_PY_TUPLE_NFREELISTS && freelist_push(&py->tuples[n - 1], o)) return;
     gc_free(py, o);
 }
@@ -343,11 +426,21 @@ void *ab_py_tuple_new(ab_py *py, size_t n)
     }
     o->ob_size = (intptr_t)n;
     memset(o->ob_item, 0, n * sizeof(void *));
+    AB_SIM_STORE_RANGE(&o->ob_size, sizeof o->ob_size + n * sizeof(void *));
     return o;
 }
 
-void ab_py_tuple_init_item(void *tuple, size_t i, void *item) { ((py_tuple *)tuple)->ob_item[i] = item; }
-void *ab_py_tuple_get(const void *tuple, size_t i) { return ((const py_tuple *)tuple)->ob_item[i]; }
+void ab_py_tuple_init_item(void *tuple, size_t i, void *item)
+{
+    ((py_tuple *)tuple)->ob_item[i] = item;
+    AB_SIM_STORE(&((py_tuple *)tuple)->ob_item[i]);
+}
+
+void *ab_py_tuple_get(const void *tuple, size_t i)
+{
+    AB_SIM_LOAD(&((const py_tuple *)tuple)->ob_item[i]);
+    return ((const py_tuple *)tuple)->ob_item[i];
+}
 
 /* ---- dict ---- */
 
@@ -359,6 +452,7 @@ void *ab_py_tuple_get(const void *tuple, size_t i) { return ((const py_tuple *)t
 static void dict_dealloc(ab_py *py, void *op)
 {
     py_dict *o = op;
+    AB_SIM_LOAD(&o->ma_keys);
     /* Values are small ints and keys interned strings: nothing to free. */
     if (!freelist_push(&py->dictkeys, o->ma_keys)) ab_wl_free(py->ctx, o->ma_keys);
     if (!freelist_push(&py->dicts, o)) gc_free(py, o);
@@ -393,6 +487,8 @@ void *ab_py_dict_literal4(ab_py *py)
     d->ma_version_tag = 0;
     d->ma_keys = k;
     d->ma_values = NULL;
+    AB_SIM_STORE_RANGE(k, AB_PY_DICT_MINKEYS_SIZE);
+    AB_SIM_STORE(&d->ma_keys);
     return d;
 }
 
@@ -410,6 +506,7 @@ void *ab_py_str_new(ab_py *py, const char *s, size_t len)
     o->wstr = NULL;
     memcpy(o->data, s, len);
     o->data[len] = '\0';
+    AB_SIM_STORE_RANGE(&o->length, AB_PY_STR_BASE + len + 1 - sizeof(ab_pyobj));
     return o;
 }
 
@@ -422,6 +519,8 @@ void *ab_py_str_concat(ab_py *py, const void *a, const void *b)
 {
     const py_str *x = a, *y = b;
     size_t la = (size_t)x->length, lb = (size_t)y->length;
+    AB_SIM_LOAD_RANGE(x, AB_PY_STR_BASE + la);
+    AB_SIM_LOAD_RANGE(y, AB_PY_STR_BASE + lb);
     py_str *o = obj_alloc(py, AB_PY_STR_BASE + la + lb + 1, &str_type);
     o->length = (intptr_t)(la + lb);
     o->hash = -1;
@@ -430,10 +529,15 @@ void *ab_py_str_concat(ab_py *py, const void *a, const void *b)
     memcpy(o->data, x->data, la);
     memcpy(o->data + la, y->data, lb);
     o->data[la + lb] = '\0';
+    AB_SIM_STORE_RANGE(&o->length, AB_PY_STR_BASE + la + lb + 1 - sizeof(ab_pyobj));
     return o;
 }
 
-size_t ab_py_str_len(const void *op) { return (size_t)((const py_str *)op)->length; }
+size_t ab_py_str_len(const void *op)
+{
+    AB_SIM_LOAD(&((const py_str *)op)->length);
+    return (size_t)((const py_str *)op)->length;
+}
 const char *ab_py_str_data(const void *op) { return ((const py_str *)op)->data; }
 
 /* ---- float ---- */
@@ -597,12 +701,18 @@ void *ab_py_float_str(ab_py *py, double v)
     size_t bufsize = len + 2 + (strchr(text, 'e') ? 1 : 0);
     char *work = ab_wl_malloc(py->ctx, bufsize);
     memcpy(work, text, len + 1);
+    AB_SIM_STORE_RANGE(work, len + 1);
+    AB_SIM_LOAD_RANGE(work, len + 1);
     void *s = ab_py_str_new(py, work, len);
     ab_wl_free(py->ctx, work);
     return s;
 }
 
-double ab_py_float_value(const void *op) { return ((const py_float *)op)->ob_fval; }
+double ab_py_float_value(const void *op)
+{
+    AB_SIM_LOAD(&((const py_float *)op)->ob_fval);
+    return ((const py_float *)op)->ob_fval;
+}
 
 void *ab_py_float_new(ab_py *py, double v)
 {
@@ -611,6 +721,8 @@ void *ab_py_float_new(ab_py *py, double v)
     o->h.ob_refcnt = 1;
     o->h.ob_type = &float_type;
     o->ob_fval = v;
+    AB_SIM_STORE(o);
+    AB_SIM_STORE(&o->ob_fval);
     return o;
 }
 
@@ -634,6 +746,8 @@ static void slots_dealloc(ab_py *py, void *op)
     for (size_t i = 0; i < n; i++) {
         void *v = o->slot[i];
         o->slot[i] = NULL;
+        AB_SIM_LOAD(&o->slot[i]);
+        AB_SIM_STORE(&o->slot[i]);
         ab_py_decref(py, v);
     }
     gc_free(py, o);
@@ -652,6 +766,8 @@ static void managed_dealloc(ab_py *py, void *op)
 {
     py_managed_preheader *pre = (py_managed_preheader *)((char *)op - AB_PY_MANAGED_PREHEADER);
     void **values = pre->values;
+    AB_SIM_LOAD(&pre->values);
+    AB_SIM_LOAD(&values[0]);
     ab_py_decref(py, values[0]);
     /* free_values(): the prefix size is the byte before values[0] */
     ab_wl_free(py->ctx, (char *)values - ((unsigned char *)values)[-1]);
@@ -697,6 +813,8 @@ void *ab_py_managed_new(ab_py *py, ab_py_class *cls, void *attr0)
         cls->usable--;
     }
     ((void **)pre->values)[0] = attr0;
+    AB_SIM_STORE_RANGE(mem, AB_PY_MANAGED_INSTANCE_SIZE);
+    AB_SIM_STORE_RANGE(values, bytes);
     return o;
 }
 
@@ -719,6 +837,7 @@ _Static_assert(sizeof(py_range) == AB_PY_RANGE_SIZE, "rangeobject is 48 bytes");
 static void range_dealloc(ab_py *py, void *op)
 {
     py_range *r = op;
+    AB_SIM_LOAD_RANGE(r, sizeof *r);
     ab_py_decref(py, r->start);
     ab_py_decref(py, r->stop);
     ab_py_decref(py, r->step);
@@ -758,6 +877,7 @@ void ab_py_range_new(ab_py *py, ab_py_range *range, int64_t start, int64_t stop,
     }
     r->stop = stop_temp;
     r->length = length;
+    AB_SIM_STORE_RANGE(r, sizeof *r);
     range->obj = r;
     range->start = start;
     range->step = step;
@@ -814,6 +934,7 @@ void ab_py_range_close(ab_py *py, ab_py_rangeiter *it)
 typedef struct { ab_pyobj h; void *ob_ref; } py_cell;
 static void cell_dealloc(ab_py *py, void *op)
 {
+    AB_SIM_LOAD(&((py_cell *)op)->ob_ref);
     ab_py_decref(py, ((py_cell *)op)->ob_ref);
     gc_free(py, op);
 }
@@ -823,6 +944,7 @@ void *ab_py_cell_new(ab_py *py, void *content)
 {
     py_cell *c = gc_alloc(py, AB_PY_GC_HEAD + sizeof(py_cell), &cell_type, false);
     c->ob_ref = content;
+    AB_SIM_STORE(&c->ob_ref);
     return c;
 }
 
@@ -877,7 +999,10 @@ void ab_py_replay(ab_py *py, const ab_py_op *ops, size_t n, void **blocks)
             blocks[o->id] = NULL;
         } else {
             void *p = o->op == 'c' ? ab_wl_calloc(py->ctx, 1, o->size) : ab_wl_malloc(py->ctx, o->size);
-            if (o->op != 'c' && o->size) memset(p, 0, o->size < 16 ? o->size : 16);
+            if (o->op != 'c' && o->size) {
+                memset(p, 0, o->size < 16 ? o->size : 16);
+                AB_SIM_STORE(p);
+            }
             blocks[o->id] = p;
         }
     }

@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "workloads/workload.h"
+#include "tlbsim/access_hook.h"
 
 /* Sizes of CPython 3.11.2 allocations (LP64), measured as described above. */
 #define AB_PY_GC_HEAD 16            /* PyGC_Head before every GC object */
@@ -108,7 +109,11 @@ void ab_py_fini(ab_py *py);
 
 static inline void *ab_py_incref(void *op)
 {
-    if (op) ((ab_pyobj *)op)->ob_refcnt++;
+    if (op) {
+        ((ab_pyobj *)op)->ob_refcnt++;
+        AB_SIM_LOAD(&((ab_pyobj *)op)->ob_refcnt);
+        AB_SIM_STORE(&((ab_pyobj *)op)->ob_refcnt);
+    }
     return op;
 }
 void ab_py_decref(ab_py *py, void *op);
@@ -118,6 +123,8 @@ static inline void ab_py_store(ab_py *py, void **slot, void *value)
 {
     void *old = *slot;
     *slot = value;
+    AB_SIM_LOAD(slot);
+    AB_SIM_STORE(slot);
     ab_py_decref(py, old);
 }
 

@@ -173,6 +173,7 @@ static void *node_new(ab_py *py, void *label)
     slot[NODE_LABEL] = ab_py_incref(label);
     slot[NODE_CHILDREN] = ab_py_list_new(py);
     slot[NODE_IS_WORD] = ab_py_int_new(py, 0);   /* False: a static object */
+    AB_SIM_STORE_RANGE(slot, NODE_SLOTS * sizeof *slot);
     return node;
 }
 

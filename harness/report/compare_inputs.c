@@ -176,3 +176,53 @@ ab_cell_match *ab_match_within(const ab_results *r, ab_select_by by, const char 
     }
     return m;
 }
+
+int ab_side_values_get(const ab_results_cell *const *cells, size_t k, const char *metric, ab_side_values *sv)
+{
+    memset(sv, 0, sizeof *sv);
+    size_t total = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (ab_cell_metric(cells[i], metric, &sv->runs[i]))
+            return -1;
+        sv->k++;
+        total += sv->runs[i].n;
+    }
+    sv->pooled = malloc((total + 1) * sizeof *sv->pooled);
+    if (!sv->pooled)
+        return -1;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < sv->runs[i].n; j++)
+            sv->pooled[sv->npooled++] = sv->runs[i].v[j];
+    return 0;
+}
+
+void ab_side_values_free(ab_side_values *sv)
+{
+    for (size_t i = 0; i < sv->k; i++)
+        ab_metric_values_free(&sv->runs[i]);
+    free(sv->pooled);
+    sv->pooled = NULL;
+    sv->k = sv->npooled = 0;
+}
+
+int ab_match_run_noise(const ab_cell_match *x, size_t nx, const char *metric, ab_run_noise *out)
+{
+    ab_metric_values *a = calloc(nx + 1, sizeof *a), *b = calloc(nx + 1, sizeof *b);
+    size_t n = 0;
+    int rc = !a || !b;
+    for (size_t i = 0; !rc && i < nx; i++) {
+        if (x[i].nb != 1 || x[i].nn != 1)
+            continue;
+        rc = ab_cell_metric(x[i].base[0], metric, &a[n]) | ab_cell_metric(x[i].cand[0], metric, &b[n]);
+        n++;
+    }
+    if (!rc)
+        *out = ab_run_noise_estimate(a, b, n);
+    for (size_t i = 0; i < n; i++) {
+        ab_metric_values_free(&a[i]);
+        ab_metric_values_free(&b[i]);
+    }
+    free(a);
+    free(b);
+    return rc ? -1 : 0;
+}

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "harness/report/report_runs.h"
 #include "harness/results/results_load.h"
 
 /* Most runs per side (and files a directory may hold). */
@@ -54,6 +55,24 @@ typedef enum { AB_SELECT_VARIANT, AB_SELECT_BUILD } ab_select_by;
  */
 ab_cell_match *ab_match_within(const ab_results *r, ab_select_by by, const char *from, const char *to, size_t *n,
                                char *err, size_t errlen);
+
+/* One metric's values in each cell of one side of a match (one cell per
+ * run); pooled holds all of them. */
+typedef struct ab_side_values {
+    ab_metric_values runs[AB_COMPARE_MAX_RUNS];
+    size_t k;
+    double *pooled;
+    size_t npooled;
+} ab_side_values;
+
+/* 0, or -1 on out of memory (free it either way). */
+int ab_side_values_get(const ab_results_cell *const *cells, size_t k, const char *metric, ab_side_values *sv);
+void ab_side_values_free(ab_side_values *sv);
+
+/* One run per side: the metric's run-to-run noise estimated across the
+ * matches that have one cell a side (report_runs.h).  0, or -1 on out of
+ * memory. */
+int ab_match_run_noise(const ab_cell_match *x, size_t nx, const char *metric, ab_run_noise *out);
 
 /* The cell's own variant name and build (NULL when it has none). */
 const char *ab_cell_variant_name(const ab_results_cell *c);

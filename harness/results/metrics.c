@@ -68,6 +68,14 @@ static bool derive_hugepage_coverage(const json_t *sample, double *out)
     {.name = "ops." key, .kind = AB_METRIC_VALUE, .unit = "", .display_scale = 1, .deterministic = true, \
      .ci_gate_pct = CI_DEFAULT, .field = offsetof(ab_sample, ops.f), .fallback = AB_METRIC_COUNT}
 
+/* Simulated TLB figures: exact (the same accesses give the same counts), so
+ * deterministic with no tolerance; a plot per default-listed one. */
+#define SIM(key, f, lst) SIMT(key, "simulated " key, f, lst)
+#define SIMT(key, ttl, f, lst)                                                                       \
+    {.name = "sim." key, .kind = AB_METRIC_VALUE, .title = ttl ", by the TLB model, not a hardware counter", \
+     .unit = "", .display_scale = 1, .deterministic = true, .lists = (lst), .ci_gate_pct = CI_DEFAULT, \
+     .field = offsetof(ab_sample, sim.f), .fallback = AB_METRIC_COUNT, .plot_stem = "sim-" key, .simulated = true}
+
 enum {
     L_SUM = AB_LIST_SUMMARY,
     L_TAB = AB_LIST_TABLE,
@@ -141,11 +149,33 @@ static const ab_metric metrics[AB_METRIC_COUNT] = {
     [AB_M_CHECKSUM] = {.name = "checksum", .kind = AB_METRIC_IDENTITY, .unit = "", .display_scale = 1,
                        .deterministic = true, .lists = L_CMP | L_CI, .ci_gate_pct = CI_DEFAULT, .required = true,
                        .field = AB_NO_FIELD, .fallback = AB_METRIC_COUNT},
+    [AB_M_SIM_ACCESSES] = SIM("accesses", accesses, L_SUM),
+    [AB_M_SIM_LOADS] = SIM("loads", loads, L_SUM),
+    [AB_M_SIM_STORES] = SIM("stores", stores, L_SUM),
+    [AB_M_SIM_DTLB_LOAD_MISSES] = SIMT("dtlb_load_misses", "simulated L1 dTLB load misses", dtlb_load_misses, L_SUM | L_TAB | L_CMP | L_PLOT),
+    [AB_M_SIM_DTLB_STORE_MISSES] = SIMT("dtlb_store_misses", "simulated L1 dTLB store misses", dtlb_store_misses, L_SUM | L_TAB | L_CMP | L_PLOT),
+    [AB_M_SIM_STLB_MISSES] = SIMT("stlb_misses", "simulated page walks (STLB misses)", stlb_misses, L_SUM | L_TAB | L_CMP | L_PLOT),
+    [AB_M_SIM_STLB_LOAD_MISSES] = SIMT("stlb_load_misses", "simulated page walks of loads", stlb_load_misses, L_SUM | L_TAB | L_CMP | L_PLOT),
+    [AB_M_SIM_STLB_STORE_MISSES] = SIMT("stlb_store_misses", "simulated page walks of stores", stlb_store_misses, L_SUM | L_TAB | L_CMP | L_PLOT),
+    [AB_M_SIM_ACCESSES_4K] = SIM("accesses_4k", accesses_4k, L_SUM),
+    [AB_M_SIM_ACCESSES_2M] = SIM("accesses_2m", accesses_2m, L_SUM),
+    [AB_M_SIM_DTLB_LOAD_MISSES_4K] = SIM("dtlb_load_misses_4k", dtlb_load_misses_4k, L_SUM),
+    [AB_M_SIM_DTLB_LOAD_MISSES_2M] = SIM("dtlb_load_misses_2m", dtlb_load_misses_2m, L_SUM),
+    [AB_M_SIM_DTLB_STORE_MISSES_4K] = SIM("dtlb_store_misses_4k", dtlb_store_misses_4k, L_SUM),
+    [AB_M_SIM_DTLB_STORE_MISSES_2M] = SIM("dtlb_store_misses_2m", dtlb_store_misses_2m, L_SUM),
+    [AB_M_SIM_STLB_MISSES_4K] = SIM("stlb_misses_4k", stlb_misses_4k, L_SUM),
+    [AB_M_SIM_STLB_MISSES_2M] = SIM("stlb_misses_2m", stlb_misses_2m, L_SUM),
+    [AB_M_SIM_REGIONS_4K] = SIM("regions_4k", regions_4k, L_SUM),
+    [AB_M_SIM_REGIONS_2M] = SIM("regions_2m", regions_2m, L_SUM),
+    [AB_M_SIM_INVALIDATIONS] = SIM("invalidations", invalidations, L_SUM),
+    [AB_M_SIM_PAGE_NOT_PRESENT] = SIM("page_not_present", page_not_present, L_SUM),
+    [AB_M_SIM_PAGE_SIZE_AMBIGUOUS] = SIM("page_size_ambiguous", page_size_ambiguous, L_SUM),
 };
 
 const ab_metric_block ab_metric_blocks[] = {
     {"alloc", offsetof(ab_sample, has_alloc)},
     {"ops", offsetof(ab_sample, has_ops)},
+    {"sim", offsetof(ab_sample, has_sim)},
     {NULL, 0},
 };
 
@@ -221,18 +251,31 @@ void ab_metric_names_free(char **names, size_t n)
     free(names);
 }
 
+unsigned ab_metric_simulated_lists(const char *tlb_model_a, const char *tlb_model_b)
+{
+    return tlb_model_a && tlb_model_b && !strcmp(tlb_model_a, tlb_model_b) ? AB_LIST_WITH_SIMULATED : 0;
+}
+
+/* Whether row i is on the requested list (see AB_LIST_WITH_SIMULATED). */
+static bool on_list(size_t i, unsigned list)
+{
+    if (metrics[i].simulated && !(list & AB_LIST_WITH_SIMULATED))
+        return false;
+    return (metrics[i].lists & list & ~(unsigned)AB_LIST_WITH_SIMULATED) != 0;
+}
+
 char **ab_metric_list(unsigned list, const char *const *members, size_t n_members, size_t *n)
 {
     size_t cap = 0, count = 0;
     for (size_t i = 0; i < AB_METRIC_COUNT; i++)
-        if (metrics[i].lists & list)
+        if (on_list(i, list))
             cap += metrics[i].kind == AB_METRIC_FAMILY ? n_members : 1;
     char **names = calloc(cap + 1, sizeof *names);
     *n = 0;
     if (!names)
         return NULL;
     for (size_t i = 0; i < AB_METRIC_COUNT; i++) {
-        if (!(metrics[i].lists & list))
+        if (!on_list(i, list))
             continue;
         if (metrics[i].kind != AB_METRIC_FAMILY) {
             if (!(names[count++] = strdup(metrics[i].name)))

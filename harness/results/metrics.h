@@ -89,6 +89,29 @@ typedef enum ab_metric_id {
     AB_M_OPS_FREE,
     AB_M_OPS,                      /* family ops.<kind> */
     AB_M_CHECKSUM,
+    /* sim.*: simulated by the TLB model (--tlb-model, docs/tlb-model.md),
+     * in the order of ab_sample_sim */
+    AB_M_SIM_ACCESSES,
+    AB_M_SIM_LOADS,
+    AB_M_SIM_STORES,
+    AB_M_SIM_DTLB_LOAD_MISSES,
+    AB_M_SIM_DTLB_STORE_MISSES,
+    AB_M_SIM_STLB_MISSES,
+    AB_M_SIM_STLB_LOAD_MISSES,
+    AB_M_SIM_STLB_STORE_MISSES,
+    AB_M_SIM_ACCESSES_4K,
+    AB_M_SIM_ACCESSES_2M,
+    AB_M_SIM_DTLB_LOAD_MISSES_4K,
+    AB_M_SIM_DTLB_LOAD_MISSES_2M,
+    AB_M_SIM_DTLB_STORE_MISSES_4K,
+    AB_M_SIM_DTLB_STORE_MISSES_2M,
+    AB_M_SIM_STLB_MISSES_4K,
+    AB_M_SIM_STLB_MISSES_2M,
+    AB_M_SIM_REGIONS_4K,
+    AB_M_SIM_REGIONS_2M,
+    AB_M_SIM_INVALIDATIONS,
+    AB_M_SIM_PAGE_NOT_PRESENT,
+    AB_M_SIM_PAGE_SIZE_AMBIGUOUS,
     AB_METRIC_COUNT
 } ab_metric_id;
 
@@ -106,6 +129,9 @@ enum {
     AB_LIST_COMPARE = 1u << 2,  /* `compare` without --metrics */
     AB_LIST_PLOT = 1u << 3,     /* `plot`'s change plots */
     AB_LIST_CI_GATE = 1u << 4,  /* harness/ci-gate.metrics */
+    /* Not a list: or'ed into ab_metric_list's request, lets simulated rows
+     * in (only files made with --tlb-model have them). */
+    AB_LIST_WITH_SIMULATED = 1u << 5,
 };
 
 /* A value that is not known; written as JSON null.  Every metric is a
@@ -144,6 +170,9 @@ typedef struct ab_metric {
     /* `plot`'s file name for its change plot (AB_LIST_PLOT); a family's
      * is a prefix to the member's name. */
     const char *plot_stem;
+    /* Figured by the TLB simulator, not measured: only runs with
+     * --tlb-model have it, so default lists leave it out of other files. */
+    bool simulated;
     /* DERIVED: the value from the sample; false when not available. */
     bool (*derive)(const json_t *sample, double *out);
 } ab_metric;
@@ -183,6 +212,9 @@ void ab_metric_title(const char *name, char *buf, size_t len);
  * NULL on out of memory.
  */
 char **ab_metric_list(unsigned list, const char *const *members, size_t n_members, size_t *n);
+/* AB_LIST_WITH_SIMULATED when config.tlb_model is set in every file
+ * (non-NULL and equal): simulated rows belong on that file's lists. */
+unsigned ab_metric_simulated_lists(const char *tlb_model_a, const char *tlb_model_b);
 void ab_metric_names_free(char **names, size_t n);
 
 /*

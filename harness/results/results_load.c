@@ -280,6 +280,11 @@ double ab_results_scale(const ab_results *r)
     return json_is_number(s) ? json_number_value(s) : NAN;
 }
 
+const char *ab_results_tlb_model(const ab_results *r)
+{
+    return json_string_value(json_object_get(json_object_get(r->root, AB_KEY_CONFIG), AB_KEY_CONFIG_TLB_MODEL));
+}
+
 const char *ab_results_machine_str(const ab_results *r, const char *key)
 {
     return json_string_value(json_object_get(json_object_get(r->root, AB_KEY_MACHINE), key));

@@ -69,6 +69,12 @@ const ab_results_cell *ab_results_find(const ab_results *r, const char *variant,
 double ab_results_scale(const ab_results *r);
 /* A string from machine.KEY, or NULL. */
 const char *ab_results_machine_str(const ab_results *r, const char *key);
+/* config.tlb_model: the TLB model the samples' sim blocks come from, NULL
+ * when the run simulated none. */
+const char *ab_results_tlb_model(const ab_results *r);
+/* config.tlb_model: the TLB model the samples' sim blocks come from, NULL
+ * when the run simulated none. */
+const char *ab_results_tlb_model(const ab_results *r);
 
 /*
  * Whether a metric name can be asked for: a row of the metrics registry

@@ -24,6 +24,18 @@ typedef struct ab_sample_ops {
     int64_t malloc_calls, calloc_calls, realloc_calls, free_calls;
 } ab_sample_ops;
 
+/* What the TLB simulator counted (sample.sim; docs/tlb-model.md). */
+typedef struct ab_sample_sim {
+    int64_t accesses, loads, stores;
+    int64_t dtlb_load_misses, dtlb_store_misses;
+    int64_t stlb_misses, stlb_load_misses, stlb_store_misses;
+    int64_t accesses_4k, accesses_2m;
+    int64_t dtlb_load_misses_4k, dtlb_load_misses_2m, dtlb_store_misses_4k, dtlb_store_misses_2m;
+    int64_t stlb_misses_4k, stlb_misses_2m;
+    int64_t regions_4k, regions_2m;
+    int64_t invalidations, page_not_present, page_size_ambiguous;
+} ab_sample_sim;
+
 typedef struct ab_sample {
     ab_sample_status status;
     char reason[320];              /* "" when ok */
@@ -37,6 +49,8 @@ typedef struct ab_sample {
     ab_alloc_stats alloc;
     bool has_ops;                  /* false: "ops" is null */
     ab_sample_ops ops;
+    bool has_sim;                  /* false: "sim" is null (no --tlb-model) */
+    ab_sample_sim sim;
     bool has_checksum;
     uint64_t checksum;
 

@@ -55,6 +55,17 @@
 /* run --target-ci: config.target_ci (the run) and cell.target_ci (what the
  * cell reached), docs/builds.md */
 #define AB_KEY_TARGET_CI "target_ci"
+/* --tlb-model (docs/tlb-model.md): the model's name and file, null without. */
+#define AB_KEY_CONFIG_TLB_MODEL "tlb_model"
+#define AB_KEY_CONFIG_TLB_MODEL_FILE "tlb_model_file"
+
+/* ---- a sample's sim block: its texts (its numbers are sim.* metrics) ------ */
+#define AB_KEY_SIM "sim"
+#define AB_KEY_SIM_STATUS "status"             /* always AB_SIM_STATUS */
+#define AB_SIM_STATUS "simulated"
+#define AB_KEY_SIM_MODEL "model"
+#define AB_KEY_SIM_COVERAGE "coverage"         /* "workload+allocator" | "workload" */
+#define AB_KEY_SIM_PAGE_SIZE_METHOD "page_size_method"
 
 /* ---- correctness -------------------------------------------------------- */
 #define AB_KEY_CHECKSUMS_AGREE "checksums_agree"

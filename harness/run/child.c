@@ -23,6 +23,8 @@
 #include "harness/run/timeline.h"
 #include "harness/results/metrics.h"
 #include "harness/results/sample.h"
+#include "harness/results/sim_json.h"
+#include "tlbsim/capture.h"
 
 typedef struct phase_state {
     ab_counter_set *counters;
@@ -40,6 +42,11 @@ typedef struct phase_state {
     long rss_peak_kb, rss_end_kb;
     long hugetlb_end_kb;         /* HugetlbPages, -1 unknown */
     long hugetlb_peak_kb;        /* the meter's peak up to here, -1 unknown */
+    /* --tlb-model: the simulator runs exactly while a phase is open; its
+     * figures add up over the phases. */
+    const ab_tlb_model *tlb_model;
+    ab_tlbsim_result sim;
+    bool sim_failed;             /* a simulator could not be attached */
 } phase_state;
 
 static int64_t ts_ns(const struct timespec *t)
@@ -118,6 +125,7 @@ static void phase_begin(void *hook)
     getrusage(RUSAGE_SELF, &ps->ru_begin);
     clock_gettime(CLOCK_MONOTONIC, &ps->t_begin);
     if (ps->counters) ab_counters_enable(ps->counters);
+    if (ps->tlb_model && ab_tlbsim_begin(ps->tlb_model) != 0) ps->sim_failed = true;
 }
 
 static void phase_end(void *hook)
@@ -128,6 +136,8 @@ static void phase_end(void *hook)
         struct timespec d = {.tv_sec = ps->test_delay_ns / 1000000000, .tv_nsec = ps->test_delay_ns % 1000000000};
         while (nanosleep(&d, &d) != 0 && errno == EINTR) {}
     }
+    ab_tlbsim_result sim;
+    if (ps->tlb_model && ab_tlbsim_end(&sim) == 0) ab_tlbsim_result_add(&ps->sim, &sim);
     if (ps->counters) ab_counters_disable(ps->counters);
     struct timespec t_end;
     clock_gettime(CLOCK_MONOTONIC, &t_end);
@@ -250,6 +260,7 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     ps.rss_peak_kb = ps.rss_end_kb = ps.hugetlb_end_kb = ps.hugetlb_peak_kb = -1;
     ps.test_delay_ns = plan->test_delay_ns;
     ps.counters = ab_counters_open((const char *const *)plan->events, plan->n_events, 0, false);
+    ps.tlb_model = plan->tlb_model;
 
     ab_wl_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -301,7 +312,16 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     sample.counters = ps.counters && cv ? cv : NULL;
     sample.n_counters = sample.counters ? ab_counters_read(ps.counters, cv, plan->n_events) : 0;
     sample.timeline = have_timeline ? ab_timeline_json(&timeline) : NULL;
-    json_t *s = ab_sample_json(&sample, plan->events, plan->n_events);
-    if (plan->test_delay_ns > 0) json_object_set_new(s, AB_KEY_TEST_DELAY_NS, json_integer(plan->test_delay_ns));
-    send_and_exit(s, out_fd);
+    sample.has_sim = plan->tlb_model && measured && !ps.sim_failed;
+    if (sample.has_sim) ab_sim_fill(&sample.sim, &ps.sim);
+    json_t *out = ab_sample_json(&sample, plan->events, plan->n_events);
+    if (plan->test_delay_ns > 0) json_object_set_new(out, AB_KEY_TEST_DELAY_NS, json_integer(plan->test_delay_ns));
+    if (sample.has_sim) {
+        /* The pymalloc model's own accesses are hooked; a reference
+         * allocator's (glibc, libpython) are not. */
+        ab_sim_coverage cov = pv->variant.kind == AB_VARIANT_PYMALLOC ? AB_SIM_WORKLOAD_AND_ALLOCATOR
+                                                                      : AB_SIM_WORKLOAD_ONLY;
+        ab_sim_add_context(out, plan->tlb_model, &ps.sim, cov);
+    }
+    send_and_exit(out, out_fd);
 }

@@ -10,6 +10,7 @@
 #include "harness/run/plan.h"
 #include "harness/run/builds.h"
 #include "harness/counters/counters.h"
+#include "tlbsim/model.h"
 
 /* ---- strict numbers --------------------------------------------------- */
 
@@ -412,6 +413,10 @@ static const char run_help[] =
     "  --out FILE        results JSON (default results/out/latest.json)\n"
     "  --hugepages N     as root: make N huge pages free for the run, restore after\n"
     "  --no-timeline     do not record the memory timeline\n"
+    "  --tlb-model M     feed the workload's and the allocator's data accesses to a\n"
+    "                    TLB simulator (M: golden-cove, ice-lake, zen2 or a model\n"
+    "                    file); each sample gets a \"sim\" block (status simulated);\n"
+    "                    runs the instrumented build, build/arenabench-tlbsim\n"
     "  --quiet           no progress and no summary lines\n"
     "  --build NAME=PATH run every cell with this arenabench binary too (repeatable;\n"
     "                    the first build is the baseline); NAME=git:REF builds REF of\n"
@@ -443,8 +448,27 @@ static const char exec_help[] =
 enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
-    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_BUILD, OPT_TARGET_CI, OPT_MAX_TIME,
+    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_BUILD, OPT_TARGET_CI, OPT_MAX_TIME, OPT_TLB_MODEL,
 };
+
+/* --tlb-model: load and validate now, so a bad model stops the run before
+ * anything is measured. */
+static int set_tlb_model(ab_plan *p, const char *arg)
+{
+    char path[4096], err[1024];
+    ab_tlb_model_path(arg, path, sizeof path);
+    ab_tlb_model *m = calloc(1, sizeof *m);
+    if (!m) return usage_error("run", "--tlb-model: out of memory%s", "");
+    if (ab_tlb_model_load(path, m, err, sizeof err) != 0) {
+        free(m);
+        return usage_error("run", "--tlb-model %s", err);
+    }
+    free(p->tlb_model);
+    free(p->tlb_model_path);
+    p->tlb_model = m;
+    p->tlb_model_path = dupstr(path);
+    return 0;
+}
 
 static void plan_defaults(ab_plan *p, ab_plan_mode mode)
 {
@@ -523,6 +547,7 @@ static int finish_common(ab_plan *p, bool events_given)
     if (!p->out) p->out = dupstr(AB_DEFAULT_OUT);
     if (p->timeout_s < 0) {
         double t = AB_TIMEOUT_PER_SCALE_S * (p->mode == AB_MODE_EXEC ? 1.0 : p->scale);
+        if (p->tlb_model) t *= AB_TLBSIM_TIMEOUT_FACTOR;
         p->timeout_s = t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
     }
     build_schedule(p);
@@ -547,6 +572,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"out", required_argument, NULL, OPT_OUT},
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"no-timeline", no_argument, NULL, OPT_NO_TIMELINE},
+        {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"build", required_argument, NULL, OPT_BUILD},
         {"target-ci", required_argument, NULL, OPT_TARGET_CI},
@@ -579,6 +605,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
             if (ab_parse_double(optarg, 1, 1e7, &p->max_time_s))
                 rc = usage_error("run", "--max-time needs seconds >= 1, not '%s'", optarg);
             break;
+        case OPT_TLB_MODEL: rc = set_tlb_model(p, optarg); break;
         case OPT_HELP: case 'h': fputs(run_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': return unknown_option("run", argc, argv);
         default: rc = common_option(p, "run", opt, optarg, &events_given); break;
@@ -586,6 +613,9 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
     }
     if (rc) return rc;
     if (optind < argc) return usage_error("run", "unexpected argument '%s'", argv[optind]);
+    if (p->n_builds && p->tlb_model)
+        return usage_error("run", "--build and --tlb-model together are not supported: a build's sample "
+                                  "entry point is not given the model%s", "");
     if (max_time_given && p->target_ci_pct <= 0)
         return usage_error("run", "--max-time is the budget of --target-ci; give --target-ci PCT too%s", "");
     if (p->target_ci_pct > 0 && !max_time_given) p->max_time_s = AB_TARGET_CI_DEFAULT_MAX_TIME_S;
@@ -672,6 +702,7 @@ int ab_plan_parse_exec(int argc, char **argv, ab_plan *p)
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"show-output", no_argument, NULL, OPT_SHOW_OUTPUT},
+        {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -695,6 +726,12 @@ int ab_plan_parse_exec(int argc, char **argv, ab_plan *p)
             label = optarg;
             break;
         case OPT_SHOW_OUTPUT: p->show_output = true; break;
+        case OPT_TLB_MODEL:
+            /* The accesses of an exec'ed program are not instrumented
+             * (docs/tlb-model.md says what would be needed). */
+            rc = usage_error("exec", "--tlb-model is not supported for exec: an external "
+                             "command's memory accesses are not instrumented; use run%s", "");
+            break;
         case OPT_HELP: case 'h': free(envs); fputs(exec_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': free(envs); return unknown_option("exec", argc, argv);
         default: rc = common_option(p, "exec", opt, optarg, &events_given); break;
@@ -734,6 +771,8 @@ void ab_plan_free(ab_plan *p)
     free(p->builds);
     free_events(p);
     free(p->out);
+    free(p->tlb_model);
+    free(p->tlb_model_path);
     free(p->schedule);
     memset(p, 0, sizeof *p);
 }

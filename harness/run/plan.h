@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "allocators/variant.h"
+#include "tlbsim/tlb.h"
 #include "workloads/workload.h"
 
 typedef enum { AB_MODE_WORKLOADS, AB_MODE_EXEC } ab_plan_mode;
@@ -95,6 +96,14 @@ typedef struct ab_plan {
      * span, so a test can make one build measurably slower.  The sample
      * records it as "test_delay_ns". */
     int64_t test_delay_ns;
+    /* --tlb-model: the validated model (NULL: no simulation) and the file
+     * it came from; see docs/tlb-model.md. */
+    ab_tlb_model *tlb_model;
+    char *tlb_model_path;
+    /* The command line the plan came from (argv[0] = "run"; borrowed), for
+     * samples that re-execute it (run/fresh_sample.h). */
+    int argc;
+    char **argv;
     ab_slot *schedule;
     size_t n_slots;
 } ab_plan;
@@ -104,6 +113,9 @@ typedef struct ab_plan {
  * time to start). */
 #define AB_TIMEOUT_PER_SCALE_S 120.0
 #define AB_TIMEOUT_MIN_S 30.0
+/* --tlb-model samples run instrumented code: up to 22x the wall time was
+ * measured (docs/tlb-model.md), so the default limit grows by this much. */
+#define AB_TLBSIM_TIMEOUT_FACTOR 25.0
 #define AB_DEFAULT_REPS 5
 #define AB_DEFAULT_WARMUP 1
 #define AB_DEFAULT_SEED 1

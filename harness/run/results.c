@@ -75,6 +75,7 @@ json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
     for (size_t id = 0; id < AB_METRIC_COUNT; id++) {
         const ab_metric *m = ab_metric_get((ab_metric_id)id);
         if (!(m->lists & AB_LIST_SUMMARY)) continue;
+        if (m->simulated && !plan->tlb_model) continue;
         if (m->kind != AB_METRIC_FAMILY) {
             summarise(sum, samples, m->name, x);
         } else if (id == AB_M_COUNTERS) {
@@ -214,6 +215,11 @@ static json_t *config(const ab_plan *plan, int reps, const ab_results_extra *ext
                           "timeline_interval_ms", plan->timeline ? json_integer(AB_TIMELINE_INTERVAL_MS) : json_null());
     json_object_set_new(c, "hugepages_free_at_start",
                         extra && extra->hugepages_obtained >= 0 ? json_integer(extra->hugepages_obtained) : json_null());
+    /* The simulated TLB (samples' sim blocks); wall and CPU times of such a
+     * run include the simulator and are not comparable with others. */
+    json_object_set_new(c, AB_KEY_CONFIG_TLB_MODEL, plan->tlb_model ? json_string(plan->tlb_model->name) : json_null());
+    json_object_set_new(c, AB_KEY_CONFIG_TLB_MODEL_FILE,
+                        plan->tlb_model_path ? json_string(plan->tlb_model_path) : json_null());
     json_object_set_new(c, "schedule", json_string("warmup rounds first, then one seeded random permutation of all cells per rep round"));
     if (plan->n_builds) {
         json_t *builds = json_array();

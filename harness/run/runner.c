@@ -19,6 +19,7 @@
 #include "allocators/reference.h"
 #include "harness/run/builds.h"
 #include "harness/run/child.h"
+#include "harness/run/fresh_sample.h"
 #include "harness/counters/counters.h"
 #include "harness/run/runner.h"
 #include "harness/results/metrics.h"
@@ -234,6 +235,8 @@ static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_r
     if (pid == 0) {
         close(fds[0]);
         if (plan->n_builds) exec_build_sample(plan, slot, fds[1]);
+        /* Simulated TLB figures must not depend on the driver's heap. */
+        if (plan->tlb_model) ab_fresh_sample_exec(plan, slot, fds[1]);
         ab_child_run_sample(plan, slot, fds[1]);
     }
     close(fds[1]);
