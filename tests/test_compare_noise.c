@@ -270,6 +270,37 @@ static void test_one_run_per_side(void **state)
     unlink(newp);
 }
 
+/* Keep only each cell's first sample (a run made with --reps 1). */
+static void one_sample_per_cell(json_t *root, double slow_factor)
+{
+    json_t *cells = json_object_get(root, "cells");
+    for (size_t i = 0; i < json_array_size(cells); i++) {
+        json_t *samples = json_object_get(json_array_get(cells, i), "samples");
+        while (json_array_size(samples) > 1)
+            json_array_remove(samples, json_array_size(samples) - 1);
+    }
+    slow_one_cell(root, slow_factor);
+}
+
+static void test_one_sample_per_cell_is_not_tested(void **state)
+{
+    (void)state;
+    /* One sample has no within-run spread: nothing to tell noise from a
+     * change, so even a 50% slower cell is not a regression. */
+    char base[256], newp[256], args[800], *out = NULL, *err = NULL;
+    write_edited(one_sample_per_cell, 1.0, base, sizeof base);
+    write_edited(one_sample_per_cell, 1.5, newp, sizeof newp);
+    snprintf(args, sizeof args, "%s %s --metrics wall_ns", base, newp);
+    int rc = run(args, &out, &err);
+    if (rc != 0)
+        fail_msg("one sample per cell: exit %d\n%s\n%s", rc, out, err);
+    assert_non_null(strstr(out, "inconclusive  too few samples to test"));
+    free(out);
+    free(err);
+    unlink(base);
+    unlink(newp);
+}
+
 static void test_several_runs_per_side(void **state)
 {
     (void)state;
@@ -356,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_within_file_bad_selection_exits_2),
         cmocka_unit_test(test_within_file_builds),
         cmocka_unit_test(test_one_run_per_side),
+        cmocka_unit_test(test_one_sample_per_cell_is_not_tested),
         cmocka_unit_test(test_several_runs_per_side),
         cmocka_unit_test(test_small_counts_have_a_floor),
     };

@@ -38,7 +38,8 @@ ab_run_noise ab_run_noise_estimate(const ab_metric_values *base, const ab_metric
     if (d2 && se2) {
         for (size_t c = 0; c < n; c++) {
             double la, va, lb, vb;
-            if (log_mean(&base[c], &la, &va) && log_mean(&cand[c], &lb, &vb)) {
+            /* A single sample has no within-run spread to subtract. */
+            if (base[c].n >= 2 && cand[c].n >= 2 && log_mean(&base[c], &la, &va) && log_mean(&cand[c], &lb, &vb)) {
                 d2[r.cells] = (lb - la) * (lb - la);
                 se2[r.cells++] = va + vb;
             }
@@ -70,7 +71,7 @@ ab_runs_change ab_runs_change_single(const ab_metric_values *base, const ab_metr
     double d = lb - la;
     r.valid = true;
     r.change = exp(d) - 1;
-    if (!noise.known)
+    if (!noise.known || base->n < 2 || cand->n < 2)
         return r;   /* untested: the caller says why */
     r.run_sd = noise.sd;
     double se = sqrt(va + vb + noise.sd * noise.sd);

@@ -15,7 +15,9 @@
  *     with d_c the log ratio of means and se_c its within-run standard error,
  *         sigma^2 = max(0, median(d_c^2) / AB_CHI2_1_MEDIAN - median(se_c^2))
  *     (robust: a few really changed cells do not inflate it), and each cell
- *     is tested by z = d_c / sqrt(se_c^2 + sigma^2).  A change that moved
+ *     is tested by z = d_c / sqrt(se_c^2 + sigma^2).  Cells with fewer than
+ *     two samples a side have no within-run spread: they neither enter the
+ *     estimate nor are tested.  A change that moved
  *     every cell alike is indistinguishable from the machine being slower
  *     during one run and is not called significant: that takes several runs
  *     per side.  Below AB_RUN_NOISE_MIN_CELLS cells nothing is estimated and
