@@ -75,6 +75,7 @@ typedef struct compare_opts {
     ab_test_kind test;
     bool test_given;
     bool verbose;
+    bool by_machine;
 } compare_opts;
 
 typedef enum { V_SAME, V_BETTER, V_WORSE, V_INCONCLUSIVE, V_NA } verdict;
@@ -108,7 +109,7 @@ static void usage(FILE *f)
             "       arenabench compare FILE --base-variant A --new-variant B [OPTIONS]\n"
             "       arenabench compare FILE --base-build X --new-build Y [OPTIONS]\n"
             "options: [--threshold PCT] [--metrics M[=PCT],...] [--alpha A] [--test T]\n"
-            "         [--format text|md] [--verbose]\n"
+            "         [--format text|md] [--verbose] [--by machine]\n"
             "\n"
             "Compare cells metric by metric: across runs (each BASE/NEW a results file, or with --vs\n"
             "also a directory of them; cells matched by variant and workload), or within one file (the\n"
@@ -147,6 +148,8 @@ static void usage(FILE *f)
             "  --test T         paired-t (default within a file) or wilcoxon; mwu or welch\n"
             "  --format F       text (default) or md\n"
             "  --verbose        list every comparison, not only the ones that changed\n"
+            "  --by machine     match cells by variant, workload and machine (VARIANT@MACHINE):\n"
+            "                   needed for fleet files; a machine only one file has is not compared\n"
             "\n"
             "exit status: 0 no significant regression beyond the threshold; 1 regression or\n"
             "correctness failure (each listed); 2 unusable input: missing file, an empty directory, not JSON,\n"
@@ -263,6 +266,7 @@ static int parse_args(int argc, char **argv, compare_opts *o)
         {"new-variant", required_argument, 0, OPT_NEW_VARIANT},
         {"base-build", required_argument, 0, OPT_BASE_BUILD},
         {"new-build", required_argument, 0, OPT_NEW_BUILD},
+        {"by", required_argument, 0, 'y'},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -321,6 +325,13 @@ static int parse_args(int argc, char **argv, compare_opts *o)
             o->test_given = true;
             break;
         case 'v': o->verbose = true; break;
+        case 'y':
+            if (strcmp(optarg, "machine")) {
+                fprintf(stderr, "arenabench compare: --by takes 'machine', not '%s'\n", optarg);
+                return -1;
+            }
+            o->by_machine = true;
+            break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
@@ -928,7 +939,8 @@ int cmd_compare(int argc, char **argv)
         return pa > 0 ? AB_EXIT_OK : AB_EXIT_USAGE;
     char err[800];
     ab_compare_side a, b;
-    if (ab_compare_side_load(o.base_paths, o.nbase, o.vs_given, &a, err, sizeof err)) {
+    ab_results_load_opts lo = {.by_machine = o.by_machine};
+    if (ab_compare_side_load(o.base_paths, o.nbase, o.vs_given, &lo, &a, err, sizeof err)) {
         fprintf(stderr, "arenabench compare: %s %s\n", o.mode == MODE_WITHIN ? "FILE" : "BASE", err);
         ab_compare_side_free(&a);
         return AB_EXIT_USAGE;
@@ -940,7 +952,7 @@ int cmd_compare(int argc, char **argv)
         ab_compare_side_free(&a);
         return AB_EXIT_USAGE;
     }
-    if (o.mode == MODE_RUNS && ab_compare_side_load(o.new_paths, o.nnew, o.vs_given, &b, err, sizeof err)) {
+    if (o.mode == MODE_RUNS && ab_compare_side_load(o.new_paths, o.nnew, o.vs_given, &lo, &b, err, sizeof err)) {
         fprintf(stderr, "arenabench compare: NEW %s\n", err);
         ab_compare_side_free(&a);
         ab_compare_side_free(&b);

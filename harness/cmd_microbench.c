@@ -25,6 +25,7 @@
 #include "harness/commands.h"
 #include "harness/system/machine.h"
 #include "harness/microbench/microbench.h"
+#include "harness/util/forkcollect.h"
 
 #define MB_DEFAULT_VARIANTS "4k,hugetlb,thp,thp-1m,noreclaim,mostfull,glibc,jemalloc,mimalloc,tcmalloc,cpython"
 #define MB_DEFAULT_OPS 2000000
@@ -260,55 +261,40 @@ static int open_variant(const mb_variant *v, ab_allocator *a, char *err, size_t 
     return ab_variant_open(&v->parsed, a, err, errlen);
 }
 
-static void child_measure(const mb_variant *v, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops,
-                          int fd)
+static int child_measure(const mb_variant *v, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops,
+                         int fd)
 {
     mb_child_result res = {0};
     ab_allocator a;
-    alarm(MB_CHILD_TIMEOUT_S);
     if (open_variant(v, &a, res.err, sizeof res.err) == 0) {
         res.ok = ab_mb_measure(&a, pat, kind, ops, &res.timing, res.err, sizeof res.err) == 0;
         a.destroy(a.self);
     }
     ssize_t w = write(fd, &res, sizeof res);
-    _exit(w == (ssize_t)sizeof res ? 0 : 1);
+    return w == (ssize_t)sizeof res ? 0 : 1;
+}
+
+typedef struct mb_job {
+    const mb_variant *v;
+    const ab_mb_pattern *pat;
+    ab_mb_kind kind;
+    uint64_t ops;
+} mb_job;
+
+static int mb_job_child(void *arg, int out_fd)
+{
+    const mb_job *j = arg;
+    return child_measure(j->v, j->pat, j->kind, j->ops, out_fd);
 }
 
 /* One sample in a fresh child; false with v->failure set if it failed. */
 static bool run_sample(mb_variant *v, const ab_mb_pattern *pat, ab_mb_kind kind, uint64_t ops)
 {
-    int fds[2];
-    if (pipe(fds) < 0) {
-        snprintf(v->failure, sizeof v->failure, "pipe: %s", strerror(errno));
-        return false;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(v->failure, sizeof v->failure, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return false;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        child_measure(v, pat, kind, ops, fds[1]);
-    }
-    close(fds[1]);
+    mb_job job = {v, pat, kind, ops};
     mb_child_result res;
-    ssize_t got = read(fds[0], &res, sizeof res);
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFSIGNALED(status)) {
-        snprintf(v->failure, sizeof v->failure, "%s sample killed by signal %d (%s)", kind_names[kind],
-                 WTERMSIG(status), strsignal(WTERMSIG(status)));
-        return false;
-    }
-    if (got != (ssize_t)sizeof res || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(v->failure, sizeof v->failure, "%s sample exited with status %d and no result",
-                 kind_names[kind], WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    char why[200];
+    if (ab_fork_collect_report(mb_job_child, &job, MB_CHILD_TIMEOUT_S, &res, sizeof res, why, sizeof why) != 0) {
+        snprintf(v->failure, sizeof v->failure, "%s sample: %s", kind_names[kind], why);
         return false;
     }
     if (!res.ok) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "harness/commands.h"
 #include "harness/report/report_metrics.h"
+#include "harness/util/forkcollect.h"
 #include "harness/util/report_stats.h"
 #include "harness/results/results_load.h"
 #include "harness/results/metrics.h"
@@ -26,6 +27,9 @@
 #define KIB_PER_MIB 1024.0
 #define NS_PER_MS 1e6
 #define CI_AXIS_FACTOR 3.0
+/* One render is a fraction of a second; a gnuplot still running after a
+ * minute waits on something (a terminal, a font server) and will not finish. */
+#define GNUPLOT_TIMEOUT_S 60.0
 
 typedef struct plot_ctx {
     const ab_results *r;
@@ -39,7 +43,7 @@ typedef struct plot_ctx {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: arenabench plot FILE [-o DIR] [--baseline VARIANT]\n"
+            "usage: arenabench plot FILE [-o DIR] [--baseline VARIANT] [--by machine]\n"
             "\n"
             "Write TSV data and render PNG + SVG with gnuplot (scripts in plots/):\n"
             "  wall-change       wall-time change vs the baseline per workload, bars per variant, 95%% CI\n"
@@ -50,6 +54,8 @@ static void usage(FILE *f)
             "\n"
             "  -o, --out DIR     output directory (default %s)\n"
             "  --baseline V      variant the changes are relative to (default 4k, else the first)\n"
+            "  --by machine      one series per variant and machine (VARIANT@MACHINE), each changed\n"
+            "                    against the baseline on its own machine; needed for fleet files\n"
             "Environment: AB_GNUPLOT (gnuplot to run), AB_PLOTS_DIR (where the .gp scripts are).\n"
             "Exit 2 when gnuplot is missing or FILE is unusable.\n",
             DEFAULT_OUT_DIR);
@@ -75,12 +81,39 @@ static bool find_program(const char *name, char *out, size_t len)
     return false;
 }
 
+/* DIR/../plots/ next to this binary's directory: build/arenabench finds the
+ * repository's plots/, a dist tarball's bin/arenabench its own plots/. */
+static bool scripts_next_to_binary(char *out, size_t len)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = 0;
+    struct stat st;
+    char dir[4200], probe[4300];
+    snprintf(dir, sizeof dir, "%s/../plots/", exe);
+    snprintf(probe, sizeof probe, "%schange.gp", dir);
+    if (strlen(dir) >= len || stat(probe, &st) != 0)
+        return false;
+    memcpy(out, dir, strlen(dir) + 1);
+    return true;
+}
+
+/* AB_PLOTS_DIR, else next to the binary, else the source tree it was built
+ * from, else ./plots/. */
 static void find_scripts(char *out, size_t len)
 {
     const char *env = getenv("AB_PLOTS_DIR");
     struct stat st;
     if (env && *env)
         snprintf(out, len, "%s/", env);
+    else if (scripts_next_to_binary(out, len))
+        ;
 #ifdef AB_SOURCE_DIR
     else if (stat(AB_SOURCE_DIR "/plots/change.gp", &st) == 0)
         snprintf(out, len, "%s/plots/", AB_SOURCE_DIR);
@@ -109,6 +142,20 @@ static void add_int(char *buf, size_t len, const char *name, size_t value)
     snprintf(buf + used, len > used ? len - used : 0, "%s=%zu; ", name, value);
 }
 
+typedef struct gnuplot_job {
+    const char *gnuplot, *assign, *script_path;
+} gnuplot_job;
+
+/* gnuplot's own stdout and stderr stay the user's: the pipe is not used. */
+static int gnuplot_child(void *arg, int out_fd)
+{
+    const gnuplot_job *j = arg;
+    (void)out_fd;
+    execl(j->gnuplot, "gnuplot", "-e", j->assign, j->script_path, (char *)NULL);
+    fprintf(stderr, "arenabench plot: cannot run %s: %s\n", j->gnuplot, strerror(errno));
+    return 127;
+}
+
 /* Render one script in both formats; vars holds the plot-specific part. */
 static void render(plot_ctx *c, const char *script, const char *stem, const char *datafile, const char *vars)
 {
@@ -122,22 +169,21 @@ static void render(plot_ctx *c, const char *script, const char *stem, const char
         add_var(assign, sizeof assign, "outfile", outfile);
         add_var(assign, sizeof assign, "fmt", formats[f]);
         strncat(assign, vars, sizeof assign - strlen(assign) - 1);
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0) {
-            fprintf(stderr, "arenabench plot: fork: %s\n", strerror(errno));
+        gnuplot_job job = {c->gnuplot, assign, script_path};
+        ab_fc_buffer ignored = {0};
+        ab_fc_job fj = {.child = gnuplot_child, .arg = &job, .out = &ignored, .timeout_s = GNUPLOT_TIMEOUT_S};
+        ab_fc_result fc;
+        int rc = ab_fork_collect(&fj, &fc);
+        ab_fc_buffer_free(&ignored);
+        if (rc != 0) {
+            fprintf(stderr, "arenabench plot: %s\n", fc.error);
             c->failed++;
             return;
         }
-        if (pid == 0) {
-            execl(c->gnuplot, "gnuplot", "-e", assign, script_path, (char *)NULL);
-            fprintf(stderr, "arenabench plot: cannot run %s: %s\n", c->gnuplot, strerror(errno));
-            _exit(127);
-        }
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-        if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        if (fc.outcome != AB_FC_EXITED || fc.exit_code != 0) {
+            if (fc.outcome == AB_FC_TIMEOUT)
+                fprintf(stderr, "arenabench plot: gnuplot took longer than %g s on %s; killed\n", fj.timeout_s,
+                        script_path);
             fprintf(stderr, "arenabench plot: gnuplot failed on %s for %s\n", script_path, outfile);
             c->failed++;
             return;
@@ -201,21 +247,26 @@ static size_t write_change_tsv(plot_ctx *c, const char *metric, FILE *f, size_t 
     *nseries = 0;
     why[0] = 0;
     fputs("workload", f);
+    char cb[300];
     for (size_t v = 0; v < r->nvariants; v++)
-        if (strcmp(r->variants[v], c->baseline)) {
+        if (strcmp(r->variants[v], ab_results_column_baseline(r, c->baseline, r->variants[v], cb, sizeof cb))) {
             fprintf(f, "\t%s\t%s_lo\t%s_hi", r->variants[v], r->variants[v], r->variants[v]);
             (*nseries)++;
         }
     fputc('\n', f);
     for (size_t w = 0; w < r->nworkloads; w++) {
         fputs(r->workloads[w], f);
-        const ab_results_cell *bc = ab_results_find(r, c->baseline, r->workloads[w]);
         ab_metric_values base = {0};
-        if (bc && ab_cell_metric(bc, metric, &base) == 0 && !base.n && base.unavailable_status && !why[0])
-            snprintf(why, wlen, "%s", base.unavailable_status);
         for (size_t v = 0; v < r->nvariants; v++) {
-            if (!strcmp(r->variants[v], c->baseline))
+            /* Each column against its own baseline (its machine's, read by machine). */
+            const char *col_base = ab_results_column_baseline(r, c->baseline, r->variants[v], cb, sizeof cb);
+            if (!strcmp(r->variants[v], col_base))
                 continue;
+            ab_metric_values_free(&base);
+            memset(&base, 0, sizeof base);
+            const ab_results_cell *bc = ab_results_find(r, col_base, r->workloads[w]);
+            if (bc && ab_cell_metric(bc, metric, &base) == 0 && !base.n && base.unavailable_status && !why[0])
+                snprintf(why, wlen, "%s", base.unavailable_status);
             const ab_results_cell *cell = ab_results_find(r, r->variants[v], r->workloads[w]);
             ab_metric_values mv = {0};
             ab_rel_change ch = {.valid = false};
@@ -493,16 +544,25 @@ int cmd_plot(int argc, char **argv)
 {
     static const struct option long_opts[] = {
         {"out", required_argument, 0, 'o'}, {"baseline", required_argument, 0, 'b'},
-        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0},
+        {"help", no_argument, 0, 'h'},      {"by", required_argument, 0, 'y'},
+        {0, 0, 0, 0},
     };
     plot_ctx c = {.out_dir = DEFAULT_OUT_DIR};
     const char *baseline = NULL;
+    ab_results_load_opts lo = {0};
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:b:h", long_opts, NULL)) != -1) {
         switch (opt) {
         case 'o': c.out_dir = optarg; break;
         case 'b': baseline = optarg; break;
+        case 'y':
+            if (strcmp(optarg, "machine")) {
+                fprintf(stderr, "arenabench plot: --by takes 'machine', not '%s'\n", optarg);
+                return AB_EXIT_USAGE;
+            }
+            lo.by_machine = true;
+            break;
         case 'h': usage(stdout); return AB_EXIT_OK;
         default: usage(stderr); return AB_EXIT_USAGE;
         }
@@ -522,7 +582,7 @@ int cmd_plot(int argc, char **argv)
     }
     find_scripts(c.scripts, sizeof c.scripts);
     char err[600];
-    ab_results *r = ab_results_load(file, err, sizeof err);
+    ab_results *r = ab_results_load_with(file, &lo, err, sizeof err);
     if (!r) {
         fprintf(stderr, "arenabench plot: %s\n", err);
         return AB_EXIT_USAGE;
@@ -534,10 +594,12 @@ int cmd_plot(int argc, char **argv)
         rc = AB_EXIT_USAGE;
         goto out;
     }
-    c.baseline = r->variants[0];
+    c.baseline = r->by_machine ? r->cells[0].base_variant : r->variants[0];
     for (size_t v = 0; v < r->nvariants; v++)
         if (baseline ? !strcmp(r->variants[v], baseline) : !strcmp(r->variants[v], "4k"))
             c.baseline = r->variants[v];
+    if (r->by_machine && ab_results_has_base_variant(r, baseline ? baseline : "4k"))
+        c.baseline = baseline ? baseline : "4k";
     if (baseline && strcmp(c.baseline, baseline)) {
         fprintf(stderr, "arenabench plot: baseline variant '%s' is not in %s\n", baseline, file);
         rc = AB_EXIT_USAGE;

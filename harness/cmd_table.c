@@ -36,6 +36,7 @@ typedef struct table_opts {
     ab_table_format format;
     const char *out_dir;
     ab_test_kind test;
+    bool by_machine;
 } table_opts;
 
 /* One cell of one metric's table, computed once, rendered as text or CSV. */
@@ -77,7 +78,9 @@ static void usage(FILE *f)
             "\n"
             "  --format F     text (default), md, or csv (long format: one line per cell)\n"
             "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n"
-            "  --test T       paired-t (default) or wilcoxon (paired, by round), mwu or welch (unpaired)\n");
+            "  --test T       paired-t (default) or wilcoxon (paired, by round), mwu or welch (unpaired)\n"
+            "  --by machine   a column per variant and machine (VARIANT@MACHINE), each compared\n"
+            "                 with the baseline on its own machine; needed for fleet files\n");
 }
 
 static int add_metric(table_opts *o, const char *m)
@@ -100,7 +103,8 @@ static int parse_args(int argc, char **argv, table_opts *o)
         {"baseline", required_argument, 0, 'b'}, {"metric", required_argument, 0, 'm'},
         {"metrics", required_argument, 0, 'm'},  {"format", required_argument, 0, 'f'},
         {"out", required_argument, 0, 'o'},      {"help", no_argument, 0, 'h'},
-        {"test", required_argument, 0, 'T'},     {0, 0, 0, 0},
+        {"test", required_argument, 0, 'T'},     {"by", required_argument, 0, 'y'},
+        {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
     o->format = AB_FMT_TEXT;
@@ -128,6 +132,13 @@ static int parse_args(int argc, char **argv, table_opts *o)
                 fprintf(stderr, "arenabench table: unknown test '%s' (paired-t, wilcoxon, mwu or welch)\n", optarg);
                 return -1;
             }
+            break;
+        case 'y':
+            if (strcmp(optarg, "machine")) {
+                fprintf(stderr, "arenabench table: --by takes 'machine', not '%s'\n", optarg);
+                return -1;
+            }
+            o->by_machine = true;
             break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
@@ -220,7 +231,8 @@ static int build(const ab_results *r, const char *metric, const char *baseline, 
     ab_metric_desc desc;
     ab_metric_describe(metric, &desc);
     char title[300];
-    snprintf(title, sizeof title, "%s%s%s, change vs %s", desc.title, *desc.unit ? ", " : "", desc.unit, baseline);
+    snprintf(title, sizeof title, "%s%s%s, change vs %s%s", desc.title, *desc.unit ? ", " : "", desc.unit, baseline,
+             r->by_machine && !strchr(baseline, '@') ? " on each machine" : "");
     memset(bt, 0, sizeof *bt);
     bt->tt = ab_text_table_new(title, r->nvariants + 1);
     bt->entries = calloc(r->nworkloads * r->nvariants + 1, sizeof *bt->entries);
@@ -229,7 +241,9 @@ static int build(const ab_results *r, const char *metric, const char *baseline, 
     ab_text_table_header(bt->tt, 0, "workload");
     for (size_t v = 0; v < r->nvariants; v++) {
         char head[200];
-        snprintf(head, sizeof head, "%s%s", r->variants[v], strcmp(r->variants[v], baseline) ? "" : " (baseline)");
+        char cb[300];
+        const char *col_base = ab_results_column_baseline(r, baseline, r->variants[v], cb, sizeof cb);
+        snprintf(head, sizeof head, "%s%s", r->variants[v], strcmp(r->variants[v], col_base) ? "" : " (baseline)");
         ab_text_table_header(bt->tt, v + 1, head);
     }
     bool any_available = false, any_present = false;
@@ -238,10 +252,18 @@ static int build(const ab_results *r, const char *metric, const char *baseline, 
         ab_text_table_set(bt->tt, row, 0, r->workloads[w]);
         ab_metric_values base_vals, vals;
         entry base_entry;
+        char base_of_vals[300] = "", cb[300];
         fill_entry(r, metric, baseline, r->workloads[w], NULL, test, &base_entry, &base_vals);
+        snprintf(base_of_vals, sizeof base_of_vals, "%s", baseline);
         for (size_t v = 0; v < r->nvariants; v++) {
             entry *e = &bt->entries[w * r->nvariants + v];
-            bool is_base = !strcmp(r->variants[v], baseline);
+            const char *col_base = ab_results_column_baseline(r, baseline, r->variants[v], cb, sizeof cb);
+            if (strcmp(col_base, base_of_vals)) { /* read by machine: this machine's baseline */
+                ab_metric_values_free(&base_vals);
+                fill_entry(r, metric, col_base, r->workloads[w], NULL, test, &base_entry, &base_vals);
+                snprintf(base_of_vals, sizeof base_of_vals, "%s", col_base);
+            }
+            bool is_base = !strcmp(r->variants[v], col_base);
             fill_entry(r, metric, r->variants[v], r->workloads[w], is_base ? NULL : &base_vals, test, e, &vals);
             ab_metric_values_free(&vals);
             char text[256], val[64], change[128];
@@ -325,7 +347,8 @@ static void print_csv_rows(const ab_results *r, const char *metric, const char *
             fputc(',', f);
             ab_csv_field(f, r->variants[v]);
             fputc(',', f);
-            ab_csv_field(f, baseline);
+            char cb[300];
+            ab_csv_field(f, ab_results_column_baseline(r, baseline, r->variants[v], cb, sizeof cb));
             fprintf(f, ",%zu,%zu,", e->n, e->n_samples);
             if (e->available)
                 fprintf(f, "%.17g,%.17g,", e->median, e->mean);
@@ -425,7 +448,8 @@ int cmd_table(int argc, char **argv)
         return pa > 0 ? AB_EXIT_OK : AB_EXIT_USAGE;
     }
     char err[600];
-    ab_results *r = ab_results_load(o.file, err, sizeof err);
+    ab_results_load_opts lo = {.by_machine = o.by_machine};
+    ab_results *r = ab_results_load_with(o.file, &lo, err, sizeof err);
     if (!r) {
         fprintf(stderr, "arenabench table: %s\n", err);
         return AB_EXIT_USAGE;
@@ -443,6 +467,7 @@ int cmd_table(int argc, char **argv)
         bool found = false;
         for (size_t v = 0; v < r->nvariants; v++)
             found |= !strcmp(r->variants[v], baseline);
+        found |= r->by_machine && ab_results_has_base_variant(r, baseline);
         if (!found) {
             fprintf(stderr, "arenabench table: baseline variant '%s' is not in %s (variants:", baseline, o.file);
             for (size_t v = 0; v < r->nvariants; v++)
@@ -452,8 +477,10 @@ int cmd_table(int argc, char **argv)
             goto out;
         }
     } else {
-        baseline = r->variants[0];
-        for (size_t v = 0; v < r->nvariants; v++)
+        baseline = r->by_machine ? r->cells[0].base_variant : r->variants[0];
+        if (r->by_machine ? ab_results_has_base_variant(r, "4k") : ab_results_find(r, "4k", r->workloads[0]) != NULL)
+            baseline = "4k";
+        for (size_t v = 0; v < r->nvariants && !r->by_machine; v++)
             if (!strcmp(r->variants[v], "4k"))
                 baseline = "4k";
     }

@@ -20,5 +20,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_microbench(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_noise(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 #endif

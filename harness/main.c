@@ -23,6 +23,8 @@ static const command commands[] = {
     {"table", cmd_table, "comparison tables from a results file"},
     {"plot", cmd_plot, "gnuplot PNG/SVG plots from a results file"},
     {"compare", cmd_compare, "regression gate: compare two results files"},
+    {"version", cmd_version, "version, commit and build flags of this binary (also --version)"},
+    {"merge", cmd_merge, "merge shards of one plan (and runs from many machines) into one file"},
     {"microbench", cmd_microbench, "ns per alloc/free pair for every allocator variant"},
     {"noise", cmd_noise, "measure this machine's wall-time noise: A/A false verdicts, detectable effect"},
     {"sample", cmd_sample, "internal: one sample for run --build (the child entry point)"},
@@ -50,6 +52,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return AB_EXIT_USAGE;
     }
+    if (!strcmp(argv[1], "--version")) return cmd_version(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return AB_EXIT_OK;

@@ -27,11 +27,10 @@ static inline bool ab_test_is_asan(void)
     return f && !strcmp(f, "asan");
 }
 
-/* Slurp a whole file into a NUL-terminated heap string (NULL on error). */
-static inline char *ab_test_slurp(const char *path)
+/* Read a stream to its end into a NUL-terminated heap string (NULL if out
+ * of memory); the stream stays open. */
+static inline char *ab_test_slurp_stream(FILE *f)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     size_t got;
@@ -43,8 +42,17 @@ static inline char *ab_test_slurp(const char *path)
             else buf = nb;
         }
     }
-    fclose(f);
     if (buf) buf[len] = 0;
+    return buf;
+}
+
+/* Slurp a whole file into a NUL-terminated heap string (NULL on error). */
+static inline char *ab_test_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = ab_test_slurp_stream(f);
+    fclose(f);
     return buf;
 }
 

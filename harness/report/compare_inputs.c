@@ -15,7 +15,7 @@
  * its build or NULL. */
 const char *ab_cell_variant_name(const ab_results_cell *c)
 {
-    return c->variant_name;
+    return c->base_variant;
 }
 
 const char *ab_cell_build(const ab_results_cell *c)
@@ -23,14 +23,15 @@ const char *ab_cell_build(const ab_results_cell *c)
     return c->build;
 }
 
-static int add_run(ab_compare_side *side, const char *path, char *err, size_t errlen)
+static int add_run(ab_compare_side *side, const char *path, const ab_results_load_opts *opts, char *err,
+                   size_t errlen)
 {
     if (side->n == AB_COMPARE_MAX_RUNS) {
         snprintf(err, errlen, "more than %d runs on one side", AB_COMPARE_MAX_RUNS);
         return -1;
     }
     char why[600];
-    ab_results *r = ab_results_load(path, why, sizeof why);
+    ab_results *r = ab_results_load_with(path, opts, why, sizeof why);
     if (!r) {
         snprintf(err, errlen, "%s", why);
         return -1;
@@ -39,14 +40,14 @@ static int add_run(ab_compare_side *side, const char *path, char *err, size_t er
     return 0;
 }
 
-int ab_compare_side_load(const char *const *paths, size_t npaths, bool dirs_are_runs, ab_compare_side *side,
-                         char *err, size_t errlen)
+int ab_compare_side_load(const char *const *paths, size_t npaths, bool dirs_are_runs,
+                         const ab_results_load_opts *opts, ab_compare_side *side, char *err, size_t errlen)
 {
     memset(side, 0, sizeof *side);
     for (size_t i = 0; i < npaths; i++) {
         struct stat st;
         if (!dirs_are_runs || stat(paths[i], &st) || !S_ISDIR(st.st_mode)) {
-            if (add_run(side, paths[i], err, errlen))
+            if (add_run(side, paths[i], opts, err, errlen))
                 return -1;
             continue;
         }
@@ -64,7 +65,7 @@ int ab_compare_side_load(const char *const *paths, size_t npaths, bool dirs_are_
             return -1;
         }
         for (size_t k = 0; k < g.gl_pathc; k++)
-            if (add_run(side, g.gl_pathv[k], err, errlen)) {
+            if (add_run(side, g.gl_pathv[k], opts, err, errlen)) {
                 globfree(&g);
                 return -1;
             }

@@ -30,10 +30,11 @@ typedef struct ab_compare_side {
  * Load paths into side: results files, and with dirs_are_runs directories
  * whose *.json files are runs (in name order); without it a directory is
  * the loader's error, as for every reader.  0, or -1 with the reason in err
- * (a file that does not load, an empty directory, too many runs).
+ * (a file that does not load, an empty directory, too many runs).  opts
+ * are the loader's (e.g. cells labelled by machine).
  */
-int ab_compare_side_load(const char *const *paths, size_t npaths, bool dirs_are_runs, ab_compare_side *side,
-                         char *err, size_t errlen);
+int ab_compare_side_load(const char *const *paths, size_t npaths, bool dirs_are_runs,
+                         const ab_results_load_opts *opts, ab_compare_side *side, char *err, size_t errlen);
 void ab_compare_side_free(ab_compare_side *side);
 
 typedef struct ab_cell_match {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "harness/results/fleet.h"
 #include "harness/results/results_load.h"
 #include "harness/results/metrics.h"
 #include "harness/results/sample.h"
@@ -131,20 +132,26 @@ int ab_results_validate(const json_t *root, char *err, size_t errlen)
     for (size_t ci = 0; ci < json_array_size(cells); ci++) {
         if (validate_cell(json_array_get(cells, ci), ci, err, errlen))
             return -1;
-        const json_t *c = json_array_get(cells, ci);
-        const char *v = json_string_value(json_object_get(c, AB_KEY_VARIANT));
-        const char *w = json_string_value(json_object_get(c, AB_KEY_WORKLOAD));
-        const char *b = json_string_value(json_object_get(c, AB_KEY_BUILD));
-        for (size_t cj = 0; cj < ci; cj++) {
-            const json_t *d = json_array_get(cells, cj);
-            const char *db = json_string_value(json_object_get(d, AB_KEY_BUILD));
-            if (!strcmp(v, json_string_value(json_object_get(d, AB_KEY_VARIANT))) &&
-                !strcmp(w, json_string_value(json_object_get(d, AB_KEY_WORKLOAD))) &&
-                (b && db ? !strcmp(b, db) : b == db))
-                return fail(err, errlen, "cells[%zu]: duplicate cell%s%s variant \"%s\" workload \"%s\" (also cells[%zu])",
-                            ci, b ? " build " : "", b ? b : "", v, w, cj);
-        }
     }
+    /* One cell per (machine, variant, workload); machine_id only in fleet files. */
+    json_t *seen = json_object();
+    int rc = 0;
+    for (size_t ci = 0; ci < json_array_size(cells) && rc == 0; ci++) {
+        const json_t *c = json_array_get(cells, ci);
+        const char *m = json_string_value(json_object_get(c, AB_KEY_CELL_MACHINE_ID));
+        char key[1024];
+        snprintf(key, sizeof key, "%s\x1f%s\x1f%s", json_string_value(json_object_get(c, AB_KEY_VARIANT)),
+                 json_string_value(json_object_get(c, AB_KEY_WORKLOAD)), m ? m : "");
+        json_t *prev = json_object_get(seen, key);
+        if (prev)
+            rc = fail(err, errlen, "cells[%zu]: duplicate cell variant \"%s\" workload \"%s\"%s%s (also cells[%lld])",
+                      ci, json_string_value(json_object_get(c, AB_KEY_VARIANT)),
+                      json_string_value(json_object_get(c, AB_KEY_WORKLOAD)), m ? " machine " : "", m ? m : "",
+                      (long long)json_integer_value(prev));
+        else json_object_set_new(seen, key, json_integer((json_int_t)ci));
+    }
+    json_decref(seen);
+    if (rc) return rc;
     return 0;
 }
 
@@ -176,6 +183,85 @@ static void collect_names(ab_results *r, const char *config_key, const char *cel
         add_unique(list, n, json_string_value(json_object_get(r->cells[c].json, cell_key)));
 }
 
+void ab_results_machine_variant(const char *variant, const char *machine, char *out, size_t len)
+{
+    snprintf(out, len, "%s@%s", variant, machine);
+}
+
+const char *ab_results_column_baseline(const ab_results *r, const char *baseline, const char *variant, char *buf,
+                                       size_t len)
+{
+    if (!r->by_machine || strchr(baseline, '@')) return baseline;
+    const char *machine = json_string_value(json_object_get(r->variant_machine, variant));
+    if (!machine) return baseline;
+    ab_results_machine_variant(baseline, machine, buf, len);
+    return buf;
+}
+
+bool ab_results_has_base_variant(const ab_results *r, const char *variant)
+{
+    for (size_t c = 0; c < r->ncells; c++)
+        if (!strcmp(r->cells[c].base_variant, variant)) return true;
+    return false;
+}
+
+static void index_key(char *buf, size_t len, const char *variant, const char *workload)
+{
+    snprintf(buf, len, "%s\x1f%s", variant, workload);
+}
+
+/* Name every cell by machine; variants machine by machine, config order within. */
+static void name_by_machine(ab_results *r)
+{
+    const json_t *cfg = json_object_get(json_object_get(r->root, AB_KEY_CONFIG), AB_KEY_CONFIG_VARIANTS);
+    json_t *machines = json_array();
+    for (size_t c = 0; c < r->ncells; c++) {
+        ab_results_cell *cell = &r->cells[c];
+        char name[600];
+        /* cell->variant is still the unqualified label (BUILD/VARIANT with builds). */
+        ab_results_machine_variant(cell->variant, cell->machine, name, sizeof name);
+        json_t *owned = json_object_get(r->owned, name);
+        if (!owned) {
+            json_object_set_new(r->owned, name, owned = json_string(name));
+            json_object_set_new(r->variant_machine, name, json_string(cell->machine));
+        }
+        cell->variant = json_string_value(owned);
+        bool known = false;
+        for (size_t m = 0; m < json_array_size(machines) && !known; m++)
+            known = !strcmp(json_string_value(json_array_get(machines, m)), cell->machine);
+        if (!known) json_array_append_new(machines, json_string(cell->machine));
+    }
+    for (size_t m = 0; m < json_array_size(machines); m++) {
+        const char *machine = json_string_value(json_array_get(machines, m));
+        for (size_t v = 0; v <= json_array_size(cfg); v++)
+            for (size_t c = 0; c < r->ncells; c++) {
+                const ab_results_cell *cell = &r->cells[c];
+                const char *want = v < json_array_size(cfg) ? json_string_value(json_array_get(cfg, v)) : NULL;
+                if (strcmp(cell->machine, machine) || (want && strcmp(cell->base_variant, want))) continue;
+                add_unique(r->variants, &r->nvariants, cell->variant);
+            }
+    }
+    json_decref(machines);
+}
+
+/* Without by_machine, one variant x workload must not come from two machines. */
+static int check_not_pooled(ab_results *r, char *err, size_t errlen)
+{
+    for (size_t c = 0; c < r->ncells; c++) {
+        char key[1024];
+        index_key(key, sizeof key, r->cells[c].variant, r->cells[c].workload);
+        json_t *prev = json_object_get(r->index, key);
+        if (prev) {
+            const ab_results_cell *p = &r->cells[json_integer_value(prev)];
+            return fail(err, errlen, "%s: a fleet file with %s x %s from machines %s and %s; use --by machine "
+                                     "(samples of different machines are never pooled)", r->path, p->variant,
+                        p->workload, p->machine, r->cells[c].machine);
+        }
+        json_object_set_new(r->index, key, json_integer((json_int_t)c));
+    }
+    return 0;
+}
+
 /* Variant labels in config.variants order; with builds, every build of a
  * variant in cell order right after each other. */
 static void collect_variant_labels(ab_results *r)
@@ -184,12 +270,42 @@ static void collect_variant_labels(ab_results *r)
     for (size_t i = 0; i < json_array_size(cfg); i++) {
         const char *name = json_string_value(json_array_get(cfg, i));
         for (size_t c = 0; name && c < r->ncells; c++)
-            if (!strcmp(r->cells[c].variant_name, name)) add_unique(r->variants, &r->nvariants, r->cells[c].variant);
+            if (!strcmp(r->cells[c].base_variant, name)) add_unique(r->variants, &r->nvariants, r->cells[c].variant);
     }
     for (size_t c = 0; c < r->ncells; c++) add_unique(r->variants, &r->nvariants, r->cells[c].variant);
 }
 
 ab_results *ab_results_load(const char *path, char *err, size_t errlen)
+{
+    ab_results_load_opts plain = {0};
+    return ab_results_load_with(path, &plain, err, errlen);
+}
+
+/* Parse from one buffer: json_loadf() takes a locked fgetc() per byte,
+ * which is most of the time spent reading a 5 MB file. */
+static json_t *load_whole(FILE *f, json_error_t *jerr)
+{
+    size_t cap = 1 << 16, len = 0, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger) free(buf);
+            buf = bigger;
+        }
+    }
+    if (!buf) {
+        snprintf(jerr->text, sizeof jerr->text, "out of memory");
+        jerr->line = jerr->column = -1;
+        return NULL;
+    }
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, jerr);
+    free(buf);
+    return root;
+}
+
+ab_results *ab_results_load_with(const char *path, const ab_results_load_opts *opts, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -205,7 +321,7 @@ ab_results *ab_results_load(const char *path, char *err, size_t errlen)
         return NULL;
     }
     json_error_t jerr;
-    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = load_whole(f, &jerr);
     fclose(f);
     if (!root) {
         fail(err, errlen, "%s: not JSON (line %d, column %d: %s)", path, jerr.line, jerr.column, jerr.text);
@@ -230,16 +346,21 @@ ab_results *ab_results_load(const char *path, char *err, size_t errlen)
         return NULL;
     }
     r->root = root;
+    r->owned = json_object();
+    r->variant_machine = json_object();
+    r->index = json_object();
     snprintf(r->path, sizeof r->path, "%s", path);
     r->ncells = n;
+    r->by_machine = opts->by_machine;
     for (size_t i = 0; i < n; i++) {
         json_t *c = json_array_get(cells, i);
         r->cells[i].json = c;
-        r->cells[i].variant = r->cells[i].variant_name = json_string_value(json_object_get(c, AB_KEY_VARIANT));
+        r->cells[i].variant = r->cells[i].base_variant = json_string_value(json_object_get(c, AB_KEY_VARIANT));
         r->cells[i].workload = json_string_value(json_object_get(c, AB_KEY_WORKLOAD));
+        r->cells[i].machine = ab_fleet_cell_machine(root, c);
         r->cells[i].build = json_string_value(json_object_get(c, AB_KEY_BUILD));
         if (r->cells[i].build) {
-            if (asprintf(&r->labels[i], "%s/%s", r->cells[i].build, r->cells[i].variant_name) < 0) {
+            if (asprintf(&r->labels[i], "%s/%s", r->cells[i].build, r->cells[i].base_variant) < 0) {
                 r->labels[i] = NULL;
                 fail(err, errlen, "%s: out of memory", path);
                 ab_results_free(r);
@@ -248,7 +369,20 @@ ab_results *ab_results_load(const char *path, char *err, size_t errlen)
             r->cells[i].variant = r->labels[i];
         }
     }
-    collect_variant_labels(r);
+    if (opts->by_machine) {
+        name_by_machine(r);
+    } else if (check_not_pooled(r, err, errlen)) {
+        ab_results_free(r);
+        return NULL;
+    }
+    if (opts->by_machine) {
+        for (size_t i = 0; i < n; i++) {
+            char key[1024];
+            index_key(key, sizeof key, r->cells[i].variant, r->cells[i].workload);
+            json_object_set_new(r->index, key, json_integer((json_int_t)i));
+        }
+    }
+    if (!opts->by_machine) collect_variant_labels(r);
     collect_names(r, AB_KEY_CONFIG_WORKLOADS, AB_KEY_WORKLOAD, r->workloads, &r->nworkloads);
     return r;
 }
@@ -262,16 +396,19 @@ void ab_results_free(ab_results *r)
     free(r->cells);
     free(r->variants);
     free(r->workloads);
+    json_decref(r->owned);
+    json_decref(r->variant_machine);
+    json_decref(r->index);
     json_decref(r->root);
     free(r);
 }
 
 const ab_results_cell *ab_results_find(const ab_results *r, const char *variant, const char *workload)
 {
-    for (size_t i = 0; i < r->ncells; i++)
-        if (!strcmp(r->cells[i].variant, variant) && !strcmp(r->cells[i].workload, workload))
-            return &r->cells[i];
-    return NULL;
+    char key[1024];
+    index_key(key, sizeof key, variant, workload);
+    json_t *i = json_object_get(r->index, key);
+    return i ? &r->cells[json_integer_value(i)] : NULL;
 }
 
 double ab_results_scale(const ab_results *r)

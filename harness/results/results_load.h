@@ -23,10 +23,14 @@
  * compare cell by cell.
  */
 typedef struct ab_results_cell {
-    const char *variant;       /* the label: the variant, or "BUILD/VARIANT" when the cell has a build */
-    const char *variant_name;  /* the cell's "variant" (borrowed from the JSON document) */
+    /* The label readers show and match: the variant, "BUILD/VARIANT" when
+     * the cell has a build, "VARIANT@MACHINE" read by machine (owned by the
+     * loader or borrowed from the document). */
+    const char *variant;
     const char *build;         /* the cell's "build", NULL when it has none */
     const char *workload;
+    const char *base_variant;  /* the variant as the cell names it */
+    const char *machine;       /* the cell's machine id (fleet.h) */
     json_t *json;              /* the cell object */
 } ab_results_cell;
 
@@ -42,7 +46,22 @@ typedef struct ab_results {
     size_t nvariants;
     const char **workloads;
     size_t nworkloads;
+    bool by_machine;           /* loaded with ab_results_load_opts.by_machine */
+    json_t *owned;             /* strings the names above may borrow */
+    json_t *variant_machine;   /* by_machine: "VARIANT@MACHINE" -> machine id */
+    json_t *index;             /* "variant\x1fworkload" -> cell index */
 } ab_results;
+
+/*
+ * How to read a file.  A fleet file (fleet.h) may hold a variant x workload
+ * on several machines; without by_machine such a file is refused, so that
+ * samples of different machines are never pooled silently.  With by_machine
+ * every cell's variant reads "VARIANT@MACHINE" (machine ids from fleet.h; a
+ * single-machine file's is its hostname), variants listed machine by machine.
+ */
+typedef struct ab_results_load_opts {
+    bool by_machine;
+} ab_results_load_opts;
 
 /*
  * Check a parsed document against schema version 1: the version, the
@@ -60,6 +79,22 @@ int ab_results_validate(const json_t *root, char *err, size_t errlen);
  * column), unknown schema_version, a missing required key, a bad value.
  */
 ab_results *ab_results_load(const char *path, char *err, size_t errlen);
+ab_results *ab_results_load_with(const char *path, const ab_results_load_opts *opts, char *err, size_t errlen);
+
+/* The variant name a by_machine reader shows for (variant, machine). */
+void ab_results_machine_variant(const char *variant, const char *machine, char *out, size_t len);
+
+/*
+ * The baseline a variant column is compared with: `baseline` itself, or,
+ * read by machine, `baseline` on the column's own machine -- a change is
+ * never computed across machines unless the user names such a baseline.
+ * Returns baseline or buf.
+ */
+const char *ab_results_column_baseline(const ab_results *r, const char *baseline, const char *variant, char *buf,
+                                       size_t len);
+
+/* Whether some cell has this variant (as the cell names it, without @machine). */
+bool ab_results_has_base_variant(const ab_results *r, const char *variant);
 void ab_results_free(ab_results *r);
 
 /* The cell for (variant label, workload), or NULL. */

@@ -106,6 +106,17 @@
 #define AB_KEY_TL_INTERVAL_MS "interval_ms"
 #define AB_KEY_TL_HUGETLB_SAMPLED "hugetlb_sampled"
 
+/* ---- shards, merges and fleets (docs/fleet.md) ----------------------------- */
+#define AB_KEY_CONFIG_SHARD "shard"             /* config.shard of `run --shard K/N` */
+#define AB_KEY_SHARD_INDEX "index"
+#define AB_KEY_SHARD_COUNT "count"
+#define AB_KEY_PLAN_ID "plan_id"                /* config.shard.plan_id, config.merged.plan_id */
+#define AB_KEY_SHARD_PLAN_WORKLOADS "plan_workloads"
+#define AB_KEY_CONFIG_MERGED "merged"           /* config.merged of `merge` */
+#define AB_KEY_MACHINES "machines"              /* fleet file: {machine id: machine block} */
+#define AB_KEY_CELL_MACHINE_ID "machine_id"     /* fleet file: the cell's machine */
+#define AB_KEY_MACHINE_HOSTNAME "hostname"
+
 /* ---- summary (cell.summary.<metric>) ----------------------------------------- */
 #define AB_KEY_SUMMARY_N "n"
 #define AB_KEY_SUMMARY_MEDIAN "median"

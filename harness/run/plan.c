@@ -412,6 +412,9 @@ static const char run_help[] =
     "  --timeout SEC     per-sample limit (default max(30, 120 x scale))\n"
     "  --out FILE        results JSON (default results/out/latest.json)\n"
     "  --hugepages N     as root: make N huge pages free for the run, restore after\n"
+    "  --shard K/N       run only the K-th of N disjoint parts of the plan (1 <= K <= N);\n"
+    "                    every variant of a workload is in the same part; merge the\n"
+    "                    parts with arenabench merge\n"
     "  --no-timeline     do not record the memory timeline\n"
     "  --tlb-model M     feed the workload's and the allocator's data accesses to a\n"
     "                    TLB simulator (M: golden-cove, ice-lake, zen2 or a model\n"
@@ -449,6 +452,7 @@ enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
     OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_BUILD, OPT_TARGET_CI, OPT_MAX_TIME, OPT_TLB_MODEL,
+    OPT_SHARD,
 };
 
 /* --tlb-model: load and validate now, so a bad model stops the run before
@@ -541,17 +545,45 @@ static int unknown_option(const char *cmd, int argc, char **argv)
     return AB_PARSE_USAGE;
 }
 
+double ab_plan_default_timeout_s(double scale)
+{
+    double t = AB_TIMEOUT_PER_SCALE_S * scale;
+    return t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
+}
+
 static int finish_common(ab_plan *p, bool events_given)
 {
     if (!events_given) set_events(p, "run", "default");
     if (!p->out) p->out = dupstr(AB_DEFAULT_OUT);
     if (p->timeout_s < 0) {
-        double t = AB_TIMEOUT_PER_SCALE_S * (p->mode == AB_MODE_EXEC ? 1.0 : p->scale);
-        if (p->tlb_model) t *= AB_TLBSIM_TIMEOUT_FACTOR;
-        p->timeout_s = t < AB_TIMEOUT_MIN_S ? AB_TIMEOUT_MIN_S : t;
+        double work = p->mode == AB_MODE_EXEC ? 1.0 : p->scale;
+        if (p->tlb_model) work *= AB_TLBSIM_TIMEOUT_FACTOR;
+        p->timeout_s = ab_plan_default_timeout_s(work);
     }
     build_schedule(p);
     return AB_PARSE_OK;
+}
+
+/* Keep this shard's workloads; the whole list stays in plan_workloads. */
+static int keep_shard(ab_plan *p)
+{
+    long *shard_of = grow(NULL, p->n_workloads, sizeof *shard_of);
+    p->plan_workloads = grow(NULL, p->n_workloads, sizeof *p->plan_workloads);
+    for (size_t w = 0; w < p->n_workloads; w++) p->plan_workloads[w] = dupstr(p->workloads[w].spec);
+    p->n_plan_workloads = p->n_workloads;
+    ab_shard_assign((const char *const *)p->plan_workloads, p->n_workloads, p->shard.count, shard_of);
+    size_t kept = 0;
+    for (size_t w = 0; w < p->n_workloads; w++) {
+        if (shard_of[w] == p->shard.index - 1) p->workloads[kept++] = p->workloads[w];
+        else free(p->workloads[w].spec);
+    }
+    p->n_workloads = kept;
+    free(shard_of);
+    if (kept > 0) return AB_PARSE_OK;
+    fprintf(stderr, "arenabench run: --shard %ld/%ld holds no workload: the plan has %zu workload%s, so at most %zu shards\n",
+            p->shard.index, p->shard.count, p->n_plan_workloads, p->n_plan_workloads == 1 ? "" : "s",
+            p->n_plan_workloads);
+    return AB_PARSE_USAGE;
 }
 
 /* The six presets, in the order tables show them. */
@@ -573,6 +605,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
         {"no-timeline", no_argument, NULL, OPT_NO_TIMELINE},
         {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"build", required_argument, NULL, OPT_BUILD},
         {"target-ci", required_argument, NULL, OPT_TARGET_CI},
@@ -606,6 +639,10 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
                 rc = usage_error("run", "--max-time needs seconds >= 1, not '%s'", optarg);
             break;
         case OPT_TLB_MODEL: rc = set_tlb_model(p, optarg); break;
+        case OPT_SHARD:
+            if (ab_shard_parse(optarg, &p->shard))
+                rc = usage_error("run", "--shard needs K/N with 1 <= K <= N, not '%s'", optarg);
+            break;
         case OPT_HELP: case 'h': fputs(run_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': return unknown_option("run", argc, argv);
         default: rc = common_option(p, "run", opt, optarg, &events_given); break;
@@ -633,6 +670,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
             return AB_PARSE_USAGE;
         }
     }
+    if (p->shard.count > 0 && (rc = keep_shard(p))) return rc;
     /* Last: a git:REF build may take minutes, so only a plan that is
      * otherwise sound gets that far. */
     if ((rc = resolve_builds(p))) return rc;
@@ -769,6 +807,8 @@ void ab_plan_free(ab_plan *p)
         free(p->builds[i].commit);
     }
     free(p->builds);
+    for (size_t i = 0; i < p->n_plan_workloads; i++) free(p->plan_workloads[i]);
+    free(p->plan_workloads);
     free_events(p);
     free(p->out);
     free(p->tlb_model);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include "allocators/variant.h"
 #include "tlbsim/tlb.h"
+#include "harness/run/shard.h"
 #include "workloads/workload.h"
 
 typedef enum { AB_MODE_WORKLOADS, AB_MODE_EXEC } ab_plan_mode;
@@ -104,6 +105,11 @@ typedef struct ab_plan {
      * samples that re-execute it (run/fresh_sample.h). */
     int argc;
     char **argv;
+    ab_shard shard;          /* count 0: the whole plan */
+    /* Sharded: every workload spec of the whole plan, in plan order (the
+     * workloads above are this shard's part of them). */
+    char **plan_workloads;
+    size_t n_plan_workloads;
     ab_slot *schedule;
     size_t n_slots;
 } ab_plan;
@@ -113,6 +119,9 @@ typedef struct ab_plan {
  * time to start). */
 #define AB_TIMEOUT_PER_SCALE_S 120.0
 #define AB_TIMEOUT_MIN_S 30.0
+/* That rule for a workload run at `scale` (also the limit of `validate`'s
+ * children, which run the same workloads). */
+double ab_plan_default_timeout_s(double scale);
 /* --tlb-model samples run instrumented code: up to 22x the wall time was
  * measured (docs/tlb-model.md), so the default limit grows by this much. */
 #define AB_TLBSIM_TIMEOUT_FACTOR 25.0

@@ -64,9 +64,9 @@ static void summarise(json_t *sum, json_t *samples, const char *metric, double *
     if (!json_object_get(sum, metric)) json_object_set_new(sum, metric, summary_of(x, collect(samples, metric, x)));
 }
 
-/* Every metric on the summary list: the plan's events for counters, and for
+/* Every metric on the summary list: config.events for counters, and for
  * any other family every member some sample reports. */
-json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
+json_t *ab_results_summary(json_t *samples, const json_t *events)
 {
     size_t ns = json_array_size(samples);
     double *x = malloc((ns ? ns : 1) * sizeof *x);
@@ -75,12 +75,19 @@ json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
     for (size_t id = 0; id < AB_METRIC_COUNT; id++) {
         const ab_metric *m = ab_metric_get((ab_metric_id)id);
         if (!(m->lists & AB_LIST_SUMMARY)) continue;
-        if (m->simulated && !plan->tlb_model) continue;
-        if (m->kind != AB_METRIC_FAMILY) {
+        if (m->kind != AB_METRIC_FAMILY && m->simulated) {
+            /* Simulated figures exist only in --tlb-model files: no sample
+             * has them, no summary row (so other files keep their shape). */
+            if (collect(samples, m->name, x) > 0) summarise(sum, samples, m->name, x);
+        } else if (m->kind != AB_METRIC_FAMILY) {
             summarise(sum, samples, m->name, x);
         } else if (id == AB_M_COUNTERS) {
-            for (size_t e = 0; e < plan->n_events; e++)
-                summarise(sum, samples, ab_metric_member_name(AB_M_COUNTERS, plan->events[e], name, sizeof name), x);
+            size_t e;
+            json_t *event;
+            json_array_foreach(events, e, event)
+                if (json_is_string(event))
+                    summarise(sum, samples,
+                              ab_metric_member_name(AB_M_COUNTERS, json_string_value(event), name, sizeof name), x);
         } else {
             size_t i;
             json_t *s;
@@ -98,50 +105,76 @@ json_t *ab_results_summary(json_t *samples, const ab_plan *plan)
 
 /* ---- correctness ----------------------------------------------------------- */
 
+static bool string_is(const json_t *j, const char *s)
+{
+    const char *v = json_string_value(j);
+    return v && s && !strcmp(v, s);
+}
+
+/* The cells of a (variant, workload) pair, in cell order (several in a
+ * fleet file, one per machine). */
+static json_t *cells_of(json_t *cells, const char *variant, const char *workload)
+{
+    json_t *found = json_array();
+    size_t i;
+    json_t *cell;
+    json_array_foreach(cells, i, cell)
+        if (string_is(json_object_get(cell, AB_KEY_VARIANT), variant) &&
+            string_is(json_object_get(cell, AB_KEY_WORKLOAD), workload))
+            json_array_append(found, cell);
+    return found;
+}
+
+/* The first ok sample's checksum among the cells, or NULL. */
+static const char *first_checksum(json_t *these)
+{
+    size_t c, i;
+    json_t *cell, *s;
+    json_array_foreach(these, c, cell)
+        json_array_foreach(json_object_get(cell, AB_KEY_SAMPLES), i, s) {
+            const char *cs = json_string_value(json_object_get(s, ab_metric_key(AB_M_CHECKSUM)));
+            if (cs && sample_ok(s)) return cs;
+        }
+    return NULL;
+}
+
 /*
  * The expected checksum of a workload is the first ok sample's of the first
- * variant given (in --variants order; of the first build), so a table reads
- * "variant X differs from the reference"; every other distinct checksum of
- * that workload, in any variant, build or repetition, is a mismatch.
+ * variant given (in config.variants order), so a table reads "variant X
+ * differs from the reference"; every other distinct checksum of that
+ * workload, in any variant, repetition or machine, is a mismatch.
  */
-static json_t *correctness(json_t *cells, const ab_plan *plan)
+json_t *ab_results_correctness(json_t *cells, const json_t *variants, const json_t *workloads)
 {
     json_t *mismatches = json_array();
     bool any_checked = false;
-    size_t nb = ab_plan_n_builds(plan);
-    for (size_t w = 0; w < plan->n_workloads; w++) {
-        const char *expected = NULL;
-        for (size_t vb = 0; vb < plan->n_variants * nb && !expected; vb++) {
-            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, vb % nb, vb / nb, w)), AB_KEY_SAMPLES);
-            size_t i;
-            json_t *s;
-            json_array_foreach(samples, i, s) {
-                const char *cs = json_string_value(json_object_get(s, ab_metric_key(AB_M_CHECKSUM)));
-                if (cs && sample_ok(s)) {
-                    expected = cs;
-                    break;
-                }
-            }
+    size_t w, v;
+    json_t *wj, *vj;
+    json_array_foreach(workloads, w, wj) {
+        const char *workload = json_string_value(wj), *expected = NULL;
+        json_array_foreach(variants, v, vj) {
+            json_t *these = cells_of(cells, json_string_value(vj), workload);
+            expected = first_checksum(these);
+            json_decref(these); /* expected stays valid: cells holds the samples */
+            if (expected) break;
         }
         if (!expected) continue;
         any_checked = true;
-        for (size_t vb = 0; vb < plan->n_variants * nb; vb++) {
-            size_t v = vb / nb, b = vb % nb;
-            json_t *samples = json_object_get(json_array_get(cells, ab_plan_cell(plan, b, v, w)), AB_KEY_SAMPLES);
-            json_t *seen = json_object();
-            size_t i;
-            json_t *s;
-            json_array_foreach(samples, i, s) {
-                const char *cs = json_string_value(json_object_get(s, ab_metric_key(AB_M_CHECKSUM)));
-                if (!cs || !strcmp(cs, expected) || json_object_get(seen, cs)) continue;
-                json_object_set_new(seen, cs, json_true());
-                json_t *m = json_pack("{s:s, s:s, s:s, s:s}", AB_KEY_WORKLOAD, plan->workloads[w].spec,
-                                      AB_KEY_VARIANT, plan->variants[v].name, ab_metric_key(AB_M_CHECKSUM), cs,
-                                      "expected", expected);
-                if (plan->n_builds) json_object_set_new(m, AB_KEY_BUILD, json_string(plan->builds[b].name));
-                json_array_append_new(mismatches, m);
-            }
+        json_array_foreach(variants, v, vj) {
+            json_t *these = cells_of(cells, json_string_value(vj), workload), *seen = json_object();
+            size_t c, i;
+            json_t *cell, *s;
+            json_array_foreach(these, c, cell)
+                json_array_foreach(json_object_get(cell, AB_KEY_SAMPLES), i, s) {
+                    const char *cs = json_string_value(json_object_get(s, ab_metric_key(AB_M_CHECKSUM)));
+                    if (!cs || !strcmp(cs, expected) || json_object_get(seen, cs)) continue;
+                    json_object_set_new(seen, cs, json_true());
+                    json_array_append_new(mismatches, json_pack("{s:s, s:s, s:s, s:s}", AB_KEY_WORKLOAD, workload,
+                                                                AB_KEY_VARIANT, json_string_value(vj),
+                                                                ab_metric_key(AB_M_CHECKSUM), cs, "expected", expected));
+                }
             json_decref(seen);
+            json_decref(these);
         }
     }
     return json_pack("{s:b, s:b, s:o}", AB_KEY_CHECKSUMS_AGREE, json_array_size(mismatches) == 0,
@@ -190,6 +223,20 @@ static size_t count_words(char *const *w)
     return n;
 }
 
+/* config.shard: which part of which plan; config.workloads becomes the part's. */
+static void set_shard(json_t *c, const ab_plan *plan)
+{
+    char plan_id[17];
+    ab_plan_id(c, plan_id);
+    json_object_set_new(c, AB_KEY_CONFIG_SHARD,
+                        json_pack("{s:I, s:I, s:s, s:O}", AB_KEY_SHARD_INDEX, (json_int_t)plan->shard.index,
+                                  AB_KEY_SHARD_COUNT, (json_int_t)plan->shard.count, AB_KEY_PLAN_ID, plan_id,
+                                  AB_KEY_SHARD_PLAN_WORKLOADS, json_object_get(c, AB_KEY_CONFIG_WORKLOADS)));
+    json_t *workloads = json_array();
+    for (size_t w = 0; w < plan->n_workloads; w++) json_array_append_new(workloads, json_string(plan->workloads[w].spec));
+    json_object_set_new(c, AB_KEY_CONFIG_WORKLOADS, workloads);
+}
+
 /* Measured rounds in the document: all of them, or as many as --target-ci ran. */
 static int rounds_of(const ab_plan *plan, const ab_run_record *rec)
 {
@@ -200,7 +247,11 @@ static json_t *config(const ab_plan *plan, int reps, const ab_results_extra *ext
 {
     json_t *variants = json_array(), *workloads = json_array();
     for (size_t v = 0; v < plan->n_variants; v++) json_array_append_new(variants, json_string(plan->variants[v].name));
-    for (size_t w = 0; w < plan->n_workloads; w++) json_array_append_new(workloads, json_string(plan->workloads[w].spec));
+    /* The whole plan's workloads first: the plan id is computed over them. */
+    if (plan->shard.count > 0)
+        for (size_t w = 0; w < plan->n_plan_workloads; w++) json_array_append_new(workloads, json_string(plan->plan_workloads[w]));
+    else
+        for (size_t w = 0; w < plan->n_workloads; w++) json_array_append_new(workloads, json_string(plan->workloads[w].spec));
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)plan->seed);
     json_t *c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:f, s:I, s:o, s:o, s:f, s:o, s:o}",
@@ -241,6 +292,7 @@ static json_t *config(const ab_plan *plan, int reps, const ab_results_extra *ext
         json_object_set_new(c, "commands", cmds);
         json_object_set_new(c, "env", env);
     }
+    if (plan->shard.count > 0) set_shard(c, plan);
     return c;
 }
 
@@ -253,7 +305,8 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     json_t *machine = ab_machine_json(argc, argv);
     json_object_set_new(doc, AB_KEY_MACHINE, machine ? machine : json_object());
     int reps = rounds_of(plan, rec);
-    json_object_set_new(doc, AB_KEY_CONFIG, config(plan, reps, extra));
+    json_t *cfg = config(plan, reps, extra);
+    json_object_set_new(doc, AB_KEY_CONFIG, cfg);
 
     size_t n_cells = ab_plan_n_cells(plan);
     json_t *cells = json_array();
@@ -290,7 +343,7 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
         json_object_set_new(cell, AB_KEY_VARIANT_SPEC, json_string(plan->variants[v].spec_text));
         json_object_set_new(cell, AB_KEY_WORKLOAD, json_string(plan->workloads[w].spec));
         json_object_set_new(cell, AB_KEY_SAMPLES, measured[c]);
-        json_object_set_new(cell, AB_KEY_SUMMARY, ab_results_summary(measured[c], plan));
+        json_object_set_new(cell, AB_KEY_SUMMARY, ab_results_summary(measured[c], json_object_get(cfg, AB_KEY_CONFIG_EVENTS)));
         json_object_set_new(cell, AB_KEY_WARMUP_SAMPLES, warm[c]);
         if (ci) json_object_set_new(cell, AB_KEY_TARGET_CI, ab_target_ci_cell_json(plan, &ci[c], plan->target_ci_pct));
         json_array_append_new(cells, cell);
@@ -303,7 +356,8 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     free(measured);
     free(warm);
     json_object_set_new(doc, AB_KEY_CELLS, cells);
-    json_object_set_new(doc, AB_KEY_CORRECTNESS, correctness(cells, plan));
+    json_object_set_new(doc, AB_KEY_CORRECTNESS, ab_results_correctness(cells, json_object_get(cfg, AB_KEY_CONFIG_VARIANTS),
+                                                                       json_object_get(cfg, AB_KEY_CONFIG_WORKLOADS)));
     size_t ran = 0;
     for (size_t i = 0; i < rec->n_samples; i++) ran += rec->samples[i].ran;
     json_object_set_new(doc, AB_KEY_RUN, json_pack("{s:f, s:I, s:I, s:I, s:b, s:o}",
@@ -317,6 +371,21 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
 }
 
 /* ---- atomic write ---------------------------------------------------------- */
+
+/* json_dumpfd() issues one write() per token (2 million for a 5 MB file);
+ * a stdio buffer on a dup of fd makes that a few hundred.  fd stays open. */
+static int dump_buffered(json_t *doc, int fd)
+{
+    int copy = dup(fd);
+    FILE *f = copy >= 0 ? fdopen(copy, "w") : NULL;
+    if (!f) {
+        if (copy >= 0) close(copy);
+        return -1;
+    }
+    int rc = json_dumpf(doc, f, JSON_COMPACT) != 0 || fputc('\n', f) == EOF ? -1 : 0;
+    if (fclose(f) != 0) rc = -1;
+    return rc;
+}
 
 int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t errlen)
 {
@@ -343,7 +412,7 @@ int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t err
     int rc = -1;
     if (fd < 0) {
         snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
-    } else if (fchmod(fd, 0644), json_dumpfd(doc, fd, JSON_COMPACT) != 0 || write(fd, "\n", 1) != 1) {
+    } else if (fchmod(fd, 0644), dump_buffered(doc, fd) != 0) {
         snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
     } else if (fsync(fd) != 0) {
         snprintf(err, errlen, "fsync '%s': %s", tmp, strerror(errno));

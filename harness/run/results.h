@@ -20,8 +20,13 @@ typedef struct ab_results_extra {
 json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab_results_extra *extra,
                          int argc, char **argv);
 
-/* The "summary" object for a cell's ok samples. */
-json_t *ab_results_summary(json_t *samples, const ab_plan *plan);
+/* The "summary" object for a cell's ok samples; events: config.events. */
+json_t *ab_results_summary(json_t *samples, const json_t *events);
+
+/* The "correctness" object over cells, for the variants and workloads
+ * (JSON string arrays, config order) -- every machine's cells of a fleet
+ * file included. */
+json_t *ab_results_correctness(json_t *cells, const json_t *variants, const json_t *workloads);
 
 /* Whether every workload's checksums agree (from the built document). */
 bool ab_results_checksums_agree(json_t *doc);

@@ -24,6 +24,7 @@
 #include "harness/run/runner.h"
 #include "harness/results/metrics.h"
 #include "harness/results/sample.h"
+#include "harness/util/forkcollect.h"
 
 /* Set by the SIGINT/SIGTERM/SIGHUP handler; the only thing it does. */
 static volatile sig_atomic_t interrupt_signal;
@@ -50,67 +51,21 @@ int ab_runner_interrupted(void)
     return interrupt_signal;
 }
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/*
- * SIGINT/SIGTERM/SIGHUP stay blocked while a sample runs and are let in only
- * inside ppoll(), atomically: a signal that arrives between fork() and the
- * wait would otherwise run its handler before poll() starts, and poll()
- * would sleep until the sample's timeout.
- */
-static int wait_fd(int fd, int64_t deadline_ns, const sigset_t *waitmask)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int64_t left = deadline_ns == INT64_MAX ? -1 : deadline_ns - now_ns();
-    if (left < 0 && deadline_ns != INT64_MAX) left = 0;
-    struct timespec ts = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
-    return ppoll(&p, 1, left < 0 ? NULL : &ts, waitmask);
-}
-
 /* Samples of the default matrix are ~10-100 KB of JSON (mostly timeline). */
 #define AB_SAMPLE_BUFFER_BYTES (1024 * 1024)
 
-/* A growable buffer the parent reuses for every sample's JSON. */
-typedef struct buffer {
-    char *data;
-    size_t len, cap;
-} buffer;
-
-static int buffer_reserve(buffer *b, size_t extra)
+/* What became of the child, in the record's terms; a timeout or interrupt
+ * already set the status and reason and keeps them. */
+static void classify_exit(ab_sample_record *r, const ab_fc_result *fc)
 {
-    if (b->len + extra <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 65536;
-    while (cap < b->len + extra) cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) return -1;
-    b->data = d;
-    b->cap = cap;
-    return 0;
-}
-
-static void kill_sample(pid_t pid)
-{
-    kill(-pid, SIGKILL); /* exec mode: the command's own children too */
-    kill(pid, SIGKILL);
-}
-
-static void classify_exit(ab_sample_record *r, int wstatus)
-{
-    if (WIFSIGNALED(wstatus)) {
-        r->signal = WTERMSIG(wstatus);
-        r->exit_code = -1;
-        if (r->status == AB_SAMPLE_OK) {
-            r->status = AB_SAMPLE_CRASHED;
-            snprintf(r->reason, sizeof r->reason, "killed by signal %d (%s)", r->signal,
-                     strsignal(r->signal));
-        }
-    } else if (WIFEXITED(wstatus)) {
-        r->exit_code = WEXITSTATUS(wstatus);
+    r->have_rusage = fc->have_rusage;
+    r->ru = fc->ru;
+    r->elapsed_ns = fc->elapsed_ns;
+    r->signal = fc->signal;
+    r->exit_code = fc->exit_code;
+    if (fc->signal && r->status == AB_SAMPLE_OK) {
+        r->status = AB_SAMPLE_CRASHED;
+        snprintf(r->reason, sizeof r->reason, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
     }
 }
 
@@ -201,7 +156,7 @@ static _Noreturn void exec_build_sample(const ab_plan *plan, const ab_slot *slot
  * resident size that forked children start with stays as flat as the
  * reused sample buffer keeps it.
  */
-static void note_wall(ab_run_record *rec, const ab_sample_record *r, const buffer *b)
+static void note_wall(ab_run_record *rec, const ab_sample_record *r, const ab_fc_buffer *b)
 {
     json_t *s = json_loadb(b->data, b->len, 0, NULL);
     ab_sample_status st;
@@ -213,74 +168,54 @@ static void note_wall(ab_run_record *rec, const ab_sample_record *r, const buffe
     malloc_trim(0);
 }
 
-static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_record *rec,
-                              ab_sample_record *r, buffer *b, const sigset_t *waitmask)
+typedef struct forked_sample {
+    const ab_plan *plan;
+    const ab_slot *slot;
+} forked_sample;
+
+static int forked_sample_child(void *arg, int out_fd)
 {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
+    const forked_sample *fs = arg;
+    if (fs->plan->n_builds) exec_build_sample(fs->plan, fs->slot, out_fd);
+    /* Simulated TLB figures must not depend on the driver's heap. */
+    if (fs->plan->tlb_model) ab_fresh_sample_exec(fs->plan, fs->slot, out_fd);
+    ab_child_run_sample(fs->plan, fs->slot, out_fd);
+}
+
+static int interrupt_arrived(void)
+{
+    return interrupt_signal != 0;
+}
+
+static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_record *rec,
+                              ab_sample_record *r, ab_fc_buffer *b, const sigset_t *waitmask)
+{
+    forked_sample fs = {plan, slot};
+    ab_fc_job job = {.child = forked_sample_child, .arg = &fs, .out = b, .timeout_s = plan->timeout_s,
+                     .waitmask = waitmask, .stop = interrupt_arrived};
+    ab_fc_result fc;
+    if (ab_fork_collect(&job, &fc) != 0) {
         r->status = AB_SAMPLE_FAILED;
-        snprintf(r->reason, sizeof r->reason, "pipe: %s", strerror(errno));
+        snprintf(r->reason, sizeof r->reason, "%s", fc.error);
         return;
     }
-    fflush(NULL);
-    int64_t t0 = now_ns();
-    pid_t pid = fork();
-    if (pid < 0) {
+    switch (fc.outcome) {
+    case AB_FC_STOPPED:
         r->status = AB_SAMPLE_FAILED;
-        snprintf(r->reason, sizeof r->reason, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return;
+        snprintf(r->reason, sizeof r->reason, "interrupted by signal %d", (int)interrupt_signal);
+        break;
+    case AB_FC_TIMEOUT:
+        r->status = AB_SAMPLE_TIMEOUT;
+        snprintf(r->reason, sizeof r->reason, "no result within %g s; killed", plan->timeout_s);
+        break;
+    case AB_FC_NOMEM:
+        r->status = AB_SAMPLE_FAILED;
+        snprintf(r->reason, sizeof r->reason, "out of memory reading the sample");
+        break;
+    default:
+        break;
     }
-    if (pid == 0) {
-        close(fds[0]);
-        if (plan->n_builds) exec_build_sample(plan, slot, fds[1]);
-        /* Simulated TLB figures must not depend on the driver's heap. */
-        if (plan->tlb_model) ab_fresh_sample_exec(plan, slot, fds[1]);
-        ab_child_run_sample(plan, slot, fds[1]);
-    }
-    close(fds[1]);
-    int64_t deadline = t0 + (int64_t)(plan->timeout_s * 1e9);
-    b->len = 0;
-    for (;;) {
-        int n = wait_fd(fds[0], deadline, waitmask);
-        if (n < 0 && errno == EINTR) {
-            if (interrupt_signal) {
-                kill_sample(pid);
-                r->status = AB_SAMPLE_FAILED;
-                snprintf(r->reason, sizeof r->reason, "interrupted by signal %d", (int)interrupt_signal);
-                break;
-            }
-            continue;
-        }
-        if (n == 0) {
-            kill_sample(pid);
-            r->status = AB_SAMPLE_TIMEOUT;
-            snprintf(r->reason, sizeof r->reason, "no result within %g s; killed", plan->timeout_s);
-            break;
-        }
-        if (buffer_reserve(b, 65536) != 0) {
-            kill_sample(pid);
-            r->status = AB_SAMPLE_FAILED;
-            snprintf(r->reason, sizeof r->reason, "out of memory reading the sample");
-            break;
-        }
-        ssize_t got = read(fds[0], b->data + b->len, b->cap - b->len);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) break; /* EOF: the child is gone or has sent everything */
-        b->len += (size_t)got;
-    }
-    close(fds[0]);
-    int wstatus = 0;
-    pid_t w;
-    while ((w = wait4(pid, &wstatus, 0, &r->ru)) < 0 && errno == EINTR) {
-        if (interrupt_signal) kill_sample(pid);
-    }
-    r->elapsed_ns = now_ns() - t0;
-    if (w == pid) {
-        r->have_rusage = true;
-        classify_exit(r, wstatus);
-    }
+    classify_exit(r, &fc);
     if (r->status != AB_SAMPLE_OK) return; /* timeout, crash, interrupt: partial JSON is not a sample */
     if (b->len == 0) {
         r->status = AB_SAMPLE_FAILED;
@@ -330,12 +265,6 @@ static void undo_driver_environment(void)
 
 static _Noreturn void exec_child(const ab_plan *plan, const ab_plan_variant *pv, int go_fd, int err_fd)
 {
-    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGPIPE};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    setpgid(0, 0);
     if (plan->pin >= 0) {
         cpu_set_t set;
         CPU_ZERO(&set);
@@ -377,9 +306,8 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
     if (pipe2(go, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
         failed_call = "pipe";
     } else {
-        fflush(NULL);
-        t_fork = now_ns();
-        pid = fork();
+        t_fork = ab_fc_now_ns();
+        pid = ab_fc_fork();
         if (pid < 0) failed_call = "fork";
     }
     if (failed_call) {
@@ -399,10 +327,9 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
     }
     close(go[0]);
     close(errp[1]);
-    setpgid(pid, pid); /* also done by the child; whichever runs first wins */
     bool traced = ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL)) == 0;
     ab_counter_set *cs = ab_counters_open((const char *const *)plan->events, plan->n_events, pid, true);
-    int64_t t0 = now_ns();
+    int64_t t0 = ab_fc_now_ns();
     ssize_t ignored = write(go[1], "g", 1);
     (void)ignored;
     close(go[1]);
@@ -422,7 +349,7 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
             if (WIFSTOPPED(wstatus)) {
                 int sig = WSTOPSIG(wstatus), event = wstatus >> 16;
                 if (event == PTRACE_EVENT_EXIT) {
-                    t_exit = now_ns();
+                    t_exit = ab_fc_now_ns();
                     char path[64];
                     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
                     ab_read_mem_status(path, &hwm_kb, &rss_kb, &hugetlb_kb);
@@ -438,28 +365,31 @@ static void run_exec_sample(const ab_plan *plan, const ab_slot *slot, ab_run_rec
         }
         if (w < 0 && errno != EINTR) break;
         if (interrupt_signal) {
-            kill_sample(pid);
+            ab_fc_kill(pid);
             r->status = AB_SAMPLE_FAILED;
             snprintf(r->reason, sizeof r->reason, "interrupted by signal %d", (int)interrupt_signal);
             deadline = INT64_MAX;
         }
-        int n = wait_fd(sigchld_fd, deadline, waitmask);
+        int n = ab_fc_wait_fd(sigchld_fd, deadline, waitmask);
         if (n > 0) {
             struct signalfd_siginfo si;
             while (read(sigchld_fd, &si, sizeof si) == (ssize_t)sizeof si) {}
         } else if (n == 0 && r->status == AB_SAMPLE_OK) {
-            kill_sample(pid);
+            ab_fc_kill(pid);
             r->status = AB_SAMPLE_TIMEOUT;
             snprintf(r->reason, sizeof r->reason, "did not finish within %g s; killed", plan->timeout_s);
             deadline = INT64_MAX;
         }
     }
-    int64_t t_reap = now_ns();
-    r->elapsed_ns = t_reap - t_fork;
+    ab_fc_reaped(pid);
+    int64_t t_reap = ab_fc_now_ns();
     if (reaped) {
-        r->have_rusage = true;
-        classify_exit(r, wstatus);
+        ab_fc_result fc = {.have_rusage = true, .ru = r->ru, .exit_code = -1};
+        if (WIFSIGNALED(wstatus)) fc.signal = WTERMSIG(wstatus);
+        else if (WIFEXITED(wstatus)) fc.exit_code = WEXITSTATUS(wstatus);
+        classify_exit(r, &fc);
     }
+    r->elapsed_ns = t_reap - t_fork;
     if (r->status == AB_SAMPLE_OK && got == (ssize_t)sizeof exec_errno) {
         r->status = AB_SAMPLE_FAILED;
         snprintf(r->reason, sizeof r->reason, "cannot execute '%s': %s", pv->argv[0], strerror(exec_errno));
@@ -514,7 +444,7 @@ static void progress(const ab_plan *plan, size_t i, int64_t started_ns)
 {
     const ab_slot *s = &plan->schedule[i];
     size_t n = plan->n_slots;
-    double elapsed = (now_ns() - started_ns) / 1e9;
+    double elapsed = (ab_fc_now_ns() - started_ns) / 1e9;
     double eta = i > 0 ? elapsed / (double)i * (double)(n - i) : 0;
     fprintf(stderr, "\r\033[K[sample %zu/%zu] cell %zu of %zu: %s%s%s x %s %s %d  ETA %02d:%02d",
             i + 1, n, ab_plan_slot_cell(plan, s) + 1, ab_plan_n_cells(plan),
@@ -600,19 +530,23 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         }
     }
     bool show_progress = !plan->quiet && isatty(STDERR_FILENO);
-    int64_t started = now_ns();
-    /* One buffer, sized and touched up front, for every sample's JSON: the
-     * parent's resident size (which every child starts with) then stays flat
-     * instead of growing with the largest sample so far. */
-    buffer b = {0};
-    if (plan->mode == AB_MODE_WORKLOADS && buffer_reserve(&b, AB_SAMPLE_BUFFER_BYTES) == 0)
-        memset(b.data, 0, b.cap);
+    int64_t started = ab_fc_now_ns();
+    /* One buffer, sized up front, for every sample's JSON, so the parent's
+     * heap (which every child starts with) is not reshaped by reallocs.  It
+     * is not touched here: a malloc this size is a fresh mapping, resident
+     * only as far as sample JSON has filled it.  (The memset the runner had
+     * here was folded into a calloc by the compiler, so it never touched the
+     * pages either; the committed CI baseline's memory figures rely on that:
+     * touching them adds 1 MiB to every sample's rss_base_kb.) */
+    ab_fc_buffer b = {0};
+    if (plan->mode == AB_MODE_WORKLOADS) ab_fc_buffer_reserve(&b, AB_SAMPLE_BUFFER_BYTES);
+    ab_fc_guard_install(); /* a driver that dies of a signal takes the sample's group along */
     if (plan->target_ci_pct > 0) {
         rec->wall_ns = malloc((plan->n_slots ? plan->n_slots : 1) * sizeof *rec->wall_ns);
         if (!rec->wall_ns) {
             fprintf(stderr, "arenabench: out of memory for --target-ci\n");
             sigprocmask(SIG_SETMASK, &orig_mask, NULL);
-            free(b.data);
+            ab_fc_buffer_free(&b);
             if (sigchld_fd >= 0) close(sigchld_fd);
             return -1;
         }
@@ -634,13 +568,14 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         if (plan->mode == AB_MODE_EXEC) run_exec_sample(plan, &plan->schedule[i], rec, r, sigchld_fd, &waitmask);
         else run_forked_sample(plan, &plan->schedule[i], rec, r, &b, &waitmask);
         if (plan->target_ci_pct > 0 && (i + 1) % n_cells == 0 && !plan->schedule[i].warmup) {
-            int64_t now = now_ns();
+            int64_t now = ab_fc_now_ns();
             rec->ci_stop = target_ci_round_done(plan, rec, (int)((i + 1) / n_cells) - plan->warmup,
                                                 (now - started) / 1e9, (now - round_started) / 1e9, show_progress);
             round_started = now;
             if (rec->ci_stop != AB_CI_STOP_NONE) break;
         }
     }
+    ab_fc_guard_remove();
     if (show_progress) fprintf(stderr, "\r\033[K");
     if (plan->target_ci_pct > 0) {
         size_t done = 0;
@@ -653,7 +588,7 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         if (interrupt_signal) rec->ci_stop = AB_CI_STOP_INTERRUPTED;
         else if (rec->ci_stop == AB_CI_STOP_NONE) rec->ci_stop = AB_CI_STOP_MAX_ROUNDS;
     }
-    free(b.data);
+    ab_fc_buffer_free(&b);
     if (plan->mode == AB_MODE_WORKLOADS)
         for (size_t i = 0; i < plan->n_slots; i++)
             if (rec->samples[i].ran && rec->samples[i].status == AB_SAMPLE_OK) {
@@ -665,7 +600,7 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     sigprocmask(SIG_SETMASK, &orig_mask, NULL);
     rec->interrupt_signal = interrupt_signal;
     rec->interrupted = interrupt_signal != 0;
-    rec->total_wall_s = (now_ns() - started) / 1e9;
+    rec->total_wall_s = (ab_fc_now_ns() - started) / 1e9;
     return 0;
 }
 

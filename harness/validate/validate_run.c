@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "harness/run/plan.h"
+#include "harness/util/forkcollect.h"
 #include "harness/validate/validate_run.h"
 #include "workloads/workload.h"
 
@@ -78,54 +80,37 @@ int ab_parse_mallocstats(const char *text, ab_mallocstats *out)
     return 0;
 }
 
-/* Run argv with stdout discarded; collect stderr. */
-static int run_capture_stderr(char *const argv[], char **err_text, int *status, char *err, size_t errlen)
+static int exec_with_stderr_to(void *arg, int out_fd)
 {
-    int fds[2];
-    if (pipe(fds)) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
+    char *const *argv = arg;
+    dup2(out_fd, STDERR_FILENO);
+    if (!freopen("/dev/null", "w", stdout)) return 127;
+    execv(argv[0], argv);
+    fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+    return 127;
+}
+
+/* Run argv with stdout discarded; collect stderr (a NUL-terminated string). */
+static int run_capture_stderr(char *const argv[], double timeout_s, char **err_text, ab_fc_result *fc,
+                              char *err, size_t errlen)
+{
+    ab_fc_buffer out = {0};
+    ab_fc_job job = {.child = exec_with_stderr_to, .arg = (void *)argv, .out = &out,
+                     .timeout_s = timeout_s};
+    if (ab_fork_collect(&job, fc) != 0) {
+        snprintf(err, errlen, "%s", fc->error);
+        ab_fc_buffer_free(&out);
         return -1;
     }
-    fflush(NULL);   /* the child must not flush our buffered output again */
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
+    if (fc->outcome == AB_FC_TIMEOUT || fc->outcome == AB_FC_NOMEM || ab_fc_buffer_reserve(&out, 1) != 0) {
+        snprintf(err, errlen, fc->outcome == AB_FC_TIMEOUT ? "%s: no result within %g s; killed"
+                                                         : "%s: out of memory reading its output",
+                 argv[0], timeout_s);
+        ab_fc_buffer_free(&out);
         return -1;
     }
-    if (pid == 0) {
-        dup2(fds[1], STDERR_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        if (!freopen("/dev/null", "w", stdout)) _exit(127);
-        execv(argv[0], argv);
-        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    ssize_t got;
-    while (buf) {
-        if (cap - len < 4096) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) { free(buf); buf = NULL; break; }
-            buf = nb;
-        }
-        got = read(fds[0], buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) break;
-        len += (size_t)got;
-    }
-    close(fds[0]);
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
-    if (!buf) {
-        snprintf(err, errlen, "out of memory reading the interpreter's output");
-        return -1;
-    }
-    buf[len] = '\0';
-    *err_text = buf;
+    out.data[out.len] = '\0';
+    *err_text = out.data;
     return 0;
 }
 
@@ -139,17 +124,16 @@ int ab_validate_python(const char *python, const char *script, const char *spec,
     char *const argv[] = {(char *)python, "-E", (char *)script, (char *)spec, "--scale", scale_s,
                           "--seed", seed_s, "--mallocstats", NULL};
     char *text = NULL;
-    int status = 0;
-    if (run_capture_stderr(argv, &text, &status, err, errlen)) return -1;
+    ab_fc_result fc;
+    if (run_capture_stderr(argv, ab_plan_default_timeout_s(scale), &text, &fc, err, errlen)) return -1;
     int rc = -1;
     char *before = strstr(text, MARK_BEFORE), *after = strstr(text, MARK_AFTER);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (fc.outcome != AB_FC_EXITED || fc.exit_code != 0) {
         char *last = text + strlen(text);
         while (last > text && (last[-1] == '\n')) *--last = '\0';
         char *line = strrchr(text, '\n');
         snprintf(err, errlen, "%s %s %s failed (%s %d): %s", python, script, spec,
-                 WIFEXITED(status) ? "exit" : "signal",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), line ? line + 1 : text);
+                 fc.signal ? "signal" : "exit", fc.signal ? fc.signal : fc.exit_code, line ? line + 1 : text);
     } else if (!before || !after || after < before) {
         snprintf(err, errlen, "%s %s: no sys._debugmallocstats() output (is it built with pymalloc?)",
                  python, script);
@@ -239,49 +223,32 @@ static void child_run(const ab_variant *v, const char *spec, double scale, uint6
     if (a.destroy) a.destroy(a.self);
 }
 
+typedef struct c_job {
+    const ab_variant *v;
+    const char *spec;
+    double scale;
+    uint64_t seed;
+} c_job;
+
+static int c_job_child(void *arg, int out_fd)
+{
+    const c_job *j = arg;
+    c_report rep;
+    memset(&rep, 0, sizeof rep);
+    child_run(j->v, j->spec, j->scale, j->seed, &rep);
+    ssize_t wrote = write(out_fd, &rep, sizeof rep);
+    return wrote == (ssize_t)sizeof rep ? 0 : 1;
+}
+
 int ab_validate_c(const ab_variant *v, const char *spec, double scale, uint64_t seed,
                   ab_c_result *out, char *err, size_t errlen)
 {
-    int fds[2];
-    if (pipe(fds)) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        c_report rep;
-        memset(&rep, 0, sizeof rep);
-        child_run(v, spec, scale, seed, &rep);
-        ssize_t wrote = write(fds[1], &rep, sizeof rep);
-        _exit(wrote == (ssize_t)sizeof rep ? 0 : 1);
-    }
-    close(fds[1]);
+    c_job job = {v, spec, scale, seed};
     c_report rep;
-    size_t got = 0;
-    while (got < sizeof rep) {
-        ssize_t r = read(fds[0], (char *)&rep + got, sizeof rep - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (got != sizeof rep) {
-        if (WIFSIGNALED(status))
-            snprintf(err, errlen, "%s on %s: killed by signal %d (%s)", spec, v->name, WTERMSIG(status),
-                     strsignal(WTERMSIG(status)));
-        else
-            snprintf(err, errlen, "%s on %s: child exited with status %d", spec, v->name,
-                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    char why[200];
+    if (ab_fork_collect_report(c_job_child, &job, ab_plan_default_timeout_s(scale), &rep, sizeof rep, why,
+                               sizeof why) != 0) {
+        snprintf(err, errlen, "%s on %s: %s", spec, v->name, why);
         return -1;
     }
     if (!rep.ok) {

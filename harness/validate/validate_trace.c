@@ -29,7 +29,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "allocators/variant.h"
+#include "harness/run/plan.h"
 #include "harness/util/exit_codes.h"
+#include "harness/util/forkcollect.h"
 #include "harness/validate/validate_trace.h"
 #include "workloads/trace/replay.h"
 
@@ -47,6 +49,9 @@
 #define VALIDATE_REPLAYS 5
 #define VALIDATE_SPACER_PAGE 4096
 #define VALIDATE_SPACER_BASE ((size_t)4 << 20)
+/* A replay runs the 4k preset at scale 1 (one trace is one workload): the
+ * limit a scale-1 sample gets (plan.h), so a hang ends but a long trace does not. */
+#define VALIDATE_REPLAY_TIMEOUT_S ab_plan_default_timeout_s(1.0)
 
 typedef struct child_report {
     int ok;
@@ -98,50 +103,32 @@ static void child_replay(const ab_trace *t, const ab_variant *v, int spacer_page
     a.destroy(a.self);
 }
 
+typedef struct replay_job {
+    const ab_trace *t;
+    const ab_variant *v;
+    int spacer_pages;
+} replay_job;
+
+static int replay_job_child(void *arg, int out_fd)
+{
+    const replay_job *j = arg;
+    child_report r;
+    memset(&r, 0, sizeof r);
+    child_replay(j->t, j->v, j->spacer_pages, &r);
+    ssize_t w = write(out_fd, &r, sizeof r);
+    return w == (ssize_t)sizeof r ? 0 : 3;
+}
+
 /* Run the replay in a child; 0 with *rep filled, -1 with reason in rep->error. */
 static int run_child(const ab_trace *t, const ab_variant *v, int spacer_pages, child_report *rep)
 {
-    int fds[2];
     memset(rep, 0, sizeof *rep);
-    if (pipe(fds)) {
-        snprintf(rep->error, sizeof rep->error, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(rep->error, sizeof rep->error, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        child_report r;
-        memset(&r, 0, sizeof r);
-        child_replay(t, v, spacer_pages, &r);
-        ssize_t w = write(fds[1], &r, sizeof r);
-        _exit(w == (ssize_t)sizeof r ? 0 : 3);
-    }
-    close(fds[1]);
-    size_t got = 0;
-    while (got < sizeof *rep) {
-        ssize_t n = read(fds[0], (char *)rep + got, sizeof *rep - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += (size_t)n;
-    }
-    close(fds[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-    if (got != sizeof *rep) {
+    replay_job job = {t, v, spacer_pages};
+    char why[200];
+    if (ab_fork_collect_report(replay_job_child, &job, VALIDATE_REPLAY_TIMEOUT_S, rep, sizeof *rep, why,
+                               sizeof why) != 0) {
         memset(rep, 0, sizeof *rep);
-        if (WIFSIGNALED(st))
-            snprintf(rep->error, sizeof rep->error, "replay child killed by signal %d (%s)",
-                     WTERMSIG(st), strsignal(WTERMSIG(st)));
-        else
-            snprintf(rep->error, sizeof rep->error, "replay child exited %d without a report",
-                     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        snprintf(rep->error, sizeof rep->error, "replay child: %s", why);
         return -1;
     }
     return rep->ok ? 0 : -1;
