@@ -133,21 +133,23 @@ int ab_results_validate(const json_t *root, char *err, size_t errlen)
         if (validate_cell(json_array_get(cells, ci), ci, err, errlen))
             return -1;
     }
-    /* One cell per (machine, variant, workload); machine_id only in fleet files. */
+    /* One cell per (machine, build, variant, workload); machine_id only in
+     * fleet files, build only in files made with run --build. */
     json_t *seen = json_object();
     int rc = 0;
     for (size_t ci = 0; ci < json_array_size(cells) && rc == 0; ci++) {
         const json_t *c = json_array_get(cells, ci);
         const char *m = json_string_value(json_object_get(c, AB_KEY_CELL_MACHINE_ID));
+        const char *b = json_string_value(json_object_get(c, AB_KEY_BUILD));
         char key[1024];
-        snprintf(key, sizeof key, "%s\x1f%s\x1f%s", json_string_value(json_object_get(c, AB_KEY_VARIANT)),
-                 json_string_value(json_object_get(c, AB_KEY_WORKLOAD)), m ? m : "");
+        snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s", json_string_value(json_object_get(c, AB_KEY_VARIANT)),
+                 json_string_value(json_object_get(c, AB_KEY_WORKLOAD)), m ? m : "", b ? b : "");
         json_t *prev = json_object_get(seen, key);
         if (prev)
-            rc = fail(err, errlen, "cells[%zu]: duplicate cell variant \"%s\" workload \"%s\"%s%s (also cells[%lld])",
+            rc = fail(err, errlen, "cells[%zu]: duplicate cell variant \"%s\" workload \"%s\"%s%s%s%s (also cells[%lld])",
                       ci, json_string_value(json_object_get(c, AB_KEY_VARIANT)),
                       json_string_value(json_object_get(c, AB_KEY_WORKLOAD)), m ? " machine " : "", m ? m : "",
-                      (long long)json_integer_value(prev));
+                      b ? " build " : "", b ? b : "", (long long)json_integer_value(prev));
         else json_object_set_new(seen, key, json_integer((json_int_t)ci));
     }
     json_decref(seen);
