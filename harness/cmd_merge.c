@@ -76,6 +76,10 @@ int cmd_merge(int argc, char **argv)
             return AB_EXIT_USAGE;
         }
     char err[2048];
+    if (ab_out_check(out, err, sizeof err) != 0) { /* before reading any input */
+        fprintf(stderr, "arenabench merge: OUT: %s\n", err);
+        return AB_EXIT_USAGE;
+    }
     mo.out = out;
     ab_merge_result res;
     if (ab_merge_files(argv + optind + 1, (size_t)(argc - optind - 1), &mo, &res, err, sizeof err)) {
@@ -84,8 +88,7 @@ int cmd_merge(int argc, char **argv)
     }
     json_t *doc = res.doc;
     int status = AB_EXIT_OK;
-    bool written = ab_results_write_atomic(out, doc, err, sizeof err) == 0;
-    if (!written) fprintf(stderr, "arenabench merge: %s\n", err);
+    bool written = ab_results_save_reported("merge", out, doc);
     if (ab_merge_commit_sidecar(&res, written, err, sizeof err) != 0) {
         fprintf(stderr, "arenabench merge: %s\n", err);
         written = false;
@@ -96,7 +99,7 @@ int cmd_merge(int argc, char **argv)
         fprintf(stderr, "arenabench merge: checksums disagree in the merged cells (see correctness in %s)\n", out);
         status = AB_EXIT_FAIL;
     }
-    if (!quiet)
+    if (!quiet && written)
         fprintf(stderr, "arenabench merge: %zu files, %zu cells, %zu machine(s) -> %s\n",
                 (size_t)(argc - optind - 1), json_array_size(json_object_get(doc, "cells")),
                 json_object_get(doc, "machines") ? json_object_size(json_object_get(doc, "machines")) : 1, out);

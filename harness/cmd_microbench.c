@@ -23,6 +23,7 @@
 #include "allocators/reference.h"
 #include "allocators/variant.h"
 #include "harness/commands.h"
+#include "harness/results/results_file.h"
 #include "harness/system/machine.h"
 #include "harness/microbench/microbench.h"
 #include "harness/util/forkcollect.h"
@@ -511,6 +512,15 @@ static int run_microbench(int argc, char **argv, const mb_options *opts, mb_vari
     FILE *json_file = NULL;
     char json_tmp[4096];
     if (o.json_path) {
+        char why[1024];
+        if (!strcmp(o.json_path, AB_OUT_STDOUT)) {
+            fprintf(stderr, "arenabench microbench: --json needs a file (the table goes to standard output)\n");
+            return AB_EXIT_USAGE;
+        }
+        if (ab_out_check(o.json_path, why, sizeof why) != 0) { /* never a FIFO, device or directory */
+            fprintf(stderr, "arenabench microbench: --json: %s\n", why);
+            return AB_EXIT_USAGE;
+        }
         snprintf(json_tmp, sizeof json_tmp, "%s.tmp", o.json_path);
         if (!(json_file = fopen(json_tmp, "w"))) {
             fprintf(stderr, "arenabench microbench: cannot write %s: %s\n", json_tmp, strerror(errno));
@@ -549,16 +559,14 @@ static int run_microbench(int argc, char **argv, const mb_options *opts, mb_vari
 
     print_table(vars, n, &o);
     if (json_file) {
+        /* The early file only proved the directory writable; the results go
+         * through the writer that rescues them if the write fails now. */
+        fclose(json_file);
+        unlink(json_tmp);
         json_t *doc = results_json(vars, n, &o, argc, argv);
-        int dumped = json_dumpf(doc, json_file, JSON_INDENT(2) | JSON_SORT_KEYS);
+        bool written = ab_results_save_reported("microbench", o.json_path, doc);
         json_decref(doc);
-        bool written = fputc('\n', json_file) != EOF && dumped == 0;
-        written &= fclose(json_file) == 0;
-        if (!written || rename(json_tmp, o.json_path) != 0) {
-            fprintf(stderr, "arenabench microbench: writing %s failed: %s\n", o.json_path, strerror(errno));
-            unlink(json_tmp);
-            return AB_EXIT_FAIL;
-        }
+        if (!written) return AB_EXIT_FAIL;
     }
     return any_failed ? AB_EXIT_FAIL : AB_EXIT_OK;
 }

@@ -22,5 +22,6 @@ int cmd_sample(int argc, char **argv);
 int cmd_noise(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_hugepages(int argc, char **argv);
 
 #endif

@@ -489,31 +489,31 @@ static int run_random_walk(ab_wl_ctx *ctx)
 
 static const ab_workload small_object_churn = {
     "small_object_churn", "bench_obmalloc: 200k bytearray(64) FIFO via append + pop(0) (memmove-bound)",
-    false, BENCH_SRC, run_small_object_churn};
+    false, BENCH_SRC, run_small_object_churn, NULL};
 static const ab_workload bulk_small_alloc = {
     "bulk_small_alloc", "bench_obmalloc: 1M bytearray(48), one byte written to each",
-    true, BENCH_SRC, run_bulk_small_alloc};
+    true, BENCH_SRC, run_bulk_small_alloc, NULL};
 static const ab_workload dict_churn = {
     "dict_churn", "bench_obmalloc: 500k 4-key dict literals created and deleted",
-    true, BENCH_SRC, run_dict_churn};
+    true, BENCH_SRC, run_dict_churn, NULL};
 static const ab_workload mixed_sizes = {
     "mixed_sizes", "bench_obmalloc: 500k bytearrays of 12 sizes 8..512",
-    true, BENCH_SRC, run_mixed_sizes};
+    true, BENCH_SRC, run_mixed_sizes, NULL};
 static const ab_workload fragmentation = {
     "fragmentation", "bench_obmalloc: 500k bytearray(128), every other freed and reallocated",
-    true, BENCH_SRC, run_fragmentation};
+    true, BENCH_SRC, run_fragmentation, NULL};
 static const ab_workload list_of_tuples = {
     "list_of_tuples", "bench_obmalloc: 1M 3-tuples of ints",
-    true, BENCH_SRC, run_list_of_tuples};
+    true, BENCH_SRC, run_list_of_tuples, NULL};
 static const ab_workload class_instances = {
     "class_instances", "bench_obmalloc: 500k __slots__ instances with three ints",
-    true, BENCH_SRC, run_class_instances};
+    true, BENCH_SRC, run_class_instances, NULL};
 static const ab_workload arena_pressure = {
     "arena_pressure", "bench_obmalloc: 10 lists of 200k bytearray(256) alive at once",
-    true, BENCH_SRC, run_arena_pressure};
+    true, BENCH_SRC, run_arena_pressure, NULL};
 static const ab_workload random_walk = {
     "random_walk", "bench_obmalloc: 1M bytearray(64) written in random.shuffle order",
-    true, BENCH_SRC, run_random_walk};
+    true, BENCH_SRC, run_random_walk, NULL};
 
 const ab_workload *const ab_family_obmalloc[] = {
     &small_object_churn, &bulk_small_alloc, &dict_churn, &mixed_sizes, &fragmentation,

@@ -3,6 +3,7 @@
  * "name:param" (e.g. "random_prune:first_half", "replay:/tmp/x.trace"); the
  * param is handed to the workload in ab_wl_ctx.param.
  */
+#include <stdio.h>
 #include <string.h>
 #include "workloads/families.h"
 
@@ -36,4 +37,16 @@ const ab_workload *ab_workload_find(const char *spec)
         if (strlen((*w)->name) == len && !strncmp((*w)->name, spec, len))
             return *w;
     return NULL;
+}
+
+int ab_workload_check_spec(const ab_workload *w, const char *spec, char *err, size_t errlen)
+{
+    const char *colon = strchr(spec, ':');
+    const char *param = colon ? colon + 1 : NULL;
+    if (!w->check_param) {
+        if (!param) return 0;
+        snprintf(err, errlen, "workload '%s' takes no parameter (got ':%s')", w->name, param);
+        return -1;
+    }
+    return w->check_param(param, err, errlen);
 }

@@ -292,12 +292,20 @@ static int run_trie_prune(ab_wl_ctx *ctx)
 
 static const ab_workload evan_jones = {
     "evan_jones", "Evan Jones 2005: 1M class instances allocated, freed, allocated again",
-    true, AB_PY_SRC_EVAN_JONES, run_evan_jones};
+    true, AB_PY_SRC_EVAN_JONES, run_evan_jones, NULL};
+static int check_random_prune(const char *param, char *err, size_t errlen)
+{
+    keep_mode mode;
+    if (parse_keep(param, &mode) == 0) return 0;
+    snprintf(err, errlen, "random_prune: unknown mode '%s' (random_half, first_half, keep50)", param);
+    return -1;
+}
+
 static const ab_workload random_prune = {
     "random_prune", "primer: 1M str(random.random()), keep random_half|first_half|keep50 (param)",
-    true, AB_PY_SRC_RANDOM_PRUNE, run_random_prune};
+    true, AB_PY_SRC_RANDOM_PRUNE, run_random_prune, check_random_prune};
 static const ab_workload trie_prune = {
     "trie_prune", "primer: character trie of 100k words, single-child paths compressed",
-    true, AB_PY_SRC_TRIE_PRUNE, run_trie_prune};
+    true, AB_PY_SRC_TRIE_PRUNE, run_trie_prune, NULL};
 
 const ab_workload *const ab_family_seeds[] = {&evan_jones, &random_prune, &trie_prune, NULL};

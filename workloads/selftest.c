@@ -26,6 +26,57 @@
 #define TOUCH_DEFAULT_PAGES 1000
 #define SMALL_PAGE 4096
 #define SLEEP_DEFAULT_MS 50
+/* Bounds a typo should not pass: 16 GiB of touched pages, a day of sleep. */
+#define TOUCH_MAX_PAGES (1L << 22)
+#define SLEEP_MAX_MS (24L * 3600 * 1000)
+
+typedef enum { ACT_EMPTY, ACT_TOUCH, ACT_SLEEP, ACT_CRASH, ACT_HANG, ACT_FAIL, ACT_BADSUM } selftest_act;
+
+static const struct {
+    const char *name;
+    selftest_act act;
+    long dflt, min, max;   /* the optional ":N" (max 0: takes none) */
+} acts[] = {
+    {"empty", ACT_EMPTY, 0, 0, 0},
+    {"touch", ACT_TOUCH, TOUCH_DEFAULT_PAGES, 1, TOUCH_MAX_PAGES},
+    {"sleep", ACT_SLEEP, SLEEP_DEFAULT_MS, 0, SLEEP_MAX_MS},
+    {"crash", ACT_CRASH, 0, 0, 0},
+    {"hang", ACT_HANG, 0, 0, 0},
+    {"fail", ACT_FAIL, 0, 0, 0},
+    {"badsum", ACT_BADSUM, 0, 0, 0},
+};
+
+#define SELFTEST_GRAMMAR "empty, touch[:N] (N in 1..4194304), sleep[:MS] (MS in 0..86400000), crash, hang, fail, badsum"
+
+/* The one parser of a selftest param, for the up-front check and the run. */
+static int parse_act(const char *param, selftest_act *act, long *n, char *err, size_t errlen)
+{
+    const char *text = param ? param : "empty";
+    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+        size_t len = strlen(acts[i].name);
+        if (strncmp(text, acts[i].name, len) || (text[len] && text[len] != ':')) continue;
+        *act = acts[i].act;
+        *n = acts[i].dflt;
+        if (!text[len]) return 0;
+        char *end;
+        errno = 0;
+        long v = strtol(text + len + 1, &end, 10);
+        if (acts[i].max > 0 && text[len + 1] && !*end && !errno && v >= acts[i].min && v <= acts[i].max) {
+            *n = v;
+            return 0;
+        }
+        break;
+    }
+    snprintf(err, errlen, "unknown or malformed selftest '%s' (%s)", text, SELFTEST_GRAMMAR);
+    return -1;
+}
+
+static int check_selftest(const char *param, char *err, size_t errlen)
+{
+    selftest_act act;
+    long n;
+    return parse_act(param, &act, &n, err, errlen);
+}
 
 /*
  * The pages come from a private anonymous mapping of their own, not from the
@@ -51,39 +102,34 @@ static int touch_pages(ab_wl_ctx *ctx, long pages)
 
 static int run_selftest(ab_wl_ctx *ctx)
 {
-    const char *act = ctx->param ? ctx->param : "empty";
-    if (!strcmp(act, "empty")) {
+    selftest_act act;
+    long n;
+    if (parse_act(ctx->param, &act, &n, ctx->error, sizeof ctx->error)) return -1;
+    switch (act) {
+    case ACT_EMPTY:
         ab_wl_begin(ctx);
         ab_wl_end(ctx);
         return 0;
-    }
-    if (!strncmp(act, "touch", 5) && (act[5] == 0 || act[5] == ':')) {
-        long pages = act[5] ? strtol(act + 6, NULL, 10) : TOUCH_DEFAULT_PAGES;
-        if (pages < 1) {
-            strcpy(ctx->error, "selftest:touch:N needs N >= 1");
-            return -1;
-        }
-        return touch_pages(ctx, pages);
-    }
-    if (!strncmp(act, "sleep", 5) && (act[5] == 0 || act[5] == ':')) {
-        long ms = act[5] ? strtol(act + 6, NULL, 10) : SLEEP_DEFAULT_MS;
+    case ACT_TOUCH:
+        return touch_pages(ctx, n);
+    case ACT_SLEEP: {
         ab_wl_begin(ctx);
         /* The timeline's SIGALRM interrupts nanosleep (never restarted), so
          * sleep until the deadline rather than for a duration. */
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += ms / 1000;
-        until.tv_nsec += (ms % 1000) * 1000000L;
+        until.tv_sec += n / 1000;
+        until.tv_nsec += (n % 1000) * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {}
         ab_wl_end(ctx);
-        ab_wl_mix(ctx, (uint64_t)ms);
+        ab_wl_mix(ctx, (uint64_t)n);
         return 0;
     }
-    if (!strcmp(act, "crash")) {
+    case ACT_CRASH:
         ab_wl_begin(ctx);
         /* Bypass any SIGSEGV handler (ASan's turns the signal into exit(1)),
          * so the harness sees what a real crash looks like. */
@@ -91,16 +137,13 @@ static int run_selftest(ab_wl_ctx *ctx)
         raise(SIGSEGV);
         ab_wl_end(ctx);
         return 0;
-    }
-    if (!strcmp(act, "hang")) {
+    case ACT_HANG:
         ab_wl_begin(ctx);
         for (;;) pause();
-    }
-    if (!strcmp(act, "fail")) {
+    case ACT_FAIL:
         strcpy(ctx->error, "selftest:fail fails on purpose");
         return -1;
-    }
-    if (!strcmp(act, "badsum")) {
+    case ACT_BADSUM: {
         ab_wl_begin(ctx);
         void *p = ab_wl_malloc(ctx, 64);
         ab_wl_free(ctx, p);
@@ -108,7 +151,7 @@ static int run_selftest(ab_wl_ctx *ctx)
         for (const char *c = ctx->alloc->name ? ctx->alloc->name : ""; *c; c++) ab_wl_mix(ctx, (unsigned char)*c);
         return 0;
     }
-    snprintf(ctx->error, sizeof ctx->error, "unknown selftest '%s' (empty, touch[:N], sleep[:MS], crash, hang, fail, badsum)", act);
+    }
     return -1;
 }
 
@@ -118,6 +161,7 @@ static const ab_workload selftest = {
     .in_default_matrix = false,
     .python_source = NULL,
     .run = run_selftest,
+    .check_param = check_selftest,
 };
 
 const ab_workload *const ab_family_selftest[] = {&selftest, NULL};

@@ -47,12 +47,19 @@ typedef struct ab_workload {
      * (NULL where there is none). */
     const char *python_source;
     int (*run)(ab_wl_ctx *ctx);   /* 0 on success */
+    /* The workload's parameters, checked in the driver before anything runs:
+     * NULL means the workload takes none ("name:x" is refused); otherwise 0
+     * if param (the text after ':', NULL without one) is acceptable, or -1
+     * with err saying what is accepted. */
+    int (*check_param)(const char *param, char *err, size_t errlen);
 } ab_workload;
 
 /* All workloads, terminated by a NULL entry. */
 const ab_workload *const *ab_workload_catalogue(void);
 /* Look up by name ("name" or "name:param"); NULL if unknown. */
 const ab_workload *ab_workload_find(const char *spec);
+/* The spec's parameter checked by w (found for that spec): 0, or -1 with err. */
+int ab_workload_check_spec(const ab_workload *w, const char *spec, char *err, size_t errlen);
 
 /* Scaled count, never below 1. */
 static inline uint64_t ab_wl_scaled(const ab_wl_ctx *c, uint64_t n)

@@ -25,6 +25,7 @@
 #include "harness/results/sample.h"
 #include "harness/results/sim_json.h"
 #include "tlbsim/capture.h"
+#include "harness/util/fatal_signals.h"
 
 typedef struct phase_state {
     ab_counter_set *counters;
@@ -191,19 +192,9 @@ static _Noreturn void send_failure(const ab_plan *plan, int out_fd, const char *
     send_and_exit(ab_sample_failure_json(AB_SAMPLE_FAILED, reason, plan->events, plan->n_events), out_fd);
 }
 
-/* The parent's SIGINT/SIGTERM flags and blocked signals are not ours. */
-static void reset_signals(void)
-{
-    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGPIPE};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int out_fd)
 {
-    reset_signals();
+    ab_fatal_signals_reset_in_child(); /* the driver's handlers and blocked signals are not ours */
     const ab_plan_variant *pv = &plan->variants[slot->variant];
     const ab_plan_workload *pw = &plan->workloads[slot->workload];
     char err[256];

@@ -1,6 +1,8 @@
 /*
  * drive.c -- the common tail of `arenabench run` and `arenabench exec`.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "harness/util/exit_codes.h"
@@ -80,6 +82,7 @@ static void report_mismatches(json_t *doc)
     }
 }
 
+/* How many samples of the schedule ran (an interrupted run stops early). */
 static size_t samples_ran(const ab_run_record *rec)
 {
     size_t n = 0;
@@ -90,13 +93,15 @@ static size_t samples_ran(const ab_run_record *rec)
 int ab_drive(ab_plan *plan, int argc, char **argv)
 {
     const char *cmd = plan->mode == AB_MODE_EXEC ? "exec" : "run";
+    /* Before the pool changes: every asynchronous fatal signal from here on
+     * stops the schedule and comes back through the restore below. */
     ab_runner_install_interrupt_handlers();
     ab_hugepool pool;
     memset(&pool, 0, sizeof pool);
     ab_results_extra extra = {.hugepages_obtained = -1};
     if (plan->hugepages >= 0) {
         char msg[1024];
-        int rc = ab_hugepool_reserve(&pool, plan->hugepages, msg, sizeof msg);
+        int rc = ab_hugepool_reserve(&pool, plan->hugepages, plan->force, msg, sizeof msg);
         if (rc != 0) {
             fprintf(stderr, "arenabench %s: %s\n", cmd, msg);
             return AB_EXIT_USAGE;
@@ -109,21 +114,18 @@ int ab_drive(ab_plan *plan, int argc, char **argv)
     int run_rc = ab_runner_run(plan, &rec);
 
     if (ab_hugepool_restore(&pool) != 0)
-        fprintf(stderr, "arenabench %s: WARNING: could not restore %s to %ld; restore it with: echo %ld > %s\n",
-                cmd, AB_NR_HUGEPAGES_PATH, pool.previous_total, pool.previous_total, AB_NR_HUGEPAGES_PATH);
+        fprintf(stderr, "arenabench %s: WARNING: could not put %s back to %ld (%s); repair it with: "
+                "arenabench hugepages --restore\n", cmd, AB_NR_HUGEPAGES_PATH, pool.previous_total, strerror(errno));
     if (run_rc != 0) {
         ab_run_record_free(&rec);
         return AB_EXIT_FAIL;
     }
 
     json_t *doc = ab_results_build(plan, &rec, &extra, argc, argv);
-    char err[512];
-    int status = AB_EXIT_OK;
-    if (ab_results_write_atomic(plan->out, doc, err, sizeof err) != 0) {
-        fprintf(stderr, "arenabench %s: %s\n", cmd, err);
-        status = AB_EXIT_FAIL;
-    }
-    if (!plan->quiet) {
+    bool written = ab_results_save_reported(cmd, plan->out, doc);
+    int status = written ? AB_EXIT_OK : AB_EXIT_FAIL;
+    bool to_stdout = !strcmp(plan->out, AB_OUT_STDOUT);
+    if (!plan->quiet && !to_stdout) {
         print_summary(plan, doc);
         fflush(stdout); /* before the failure list on stderr */
     }
@@ -132,13 +134,26 @@ int ab_drive(ab_plan *plan, int argc, char **argv)
         report_mismatches(doc);
         status = AB_EXIT_FAIL;
     }
-    if (!plan->quiet)
-        fprintf(stderr, "arenabench %s: %zu samples in %.3f s, results in %s\n", cmd, samples_ran(&rec),
-                rec.total_wall_s, plan->out);
+    size_t ran = samples_ran(&rec);
+    if (!plan->quiet) {
+        fprintf(stderr, "arenabench %s: ", cmd);
+        /* --target-ci schedules AB_TARGET_CI_MAX_ROUNDS and stops when it may. */
+        if (ran == rec.n_samples || (plan->target_ci_pct > 0 && !rec.interrupted))
+            fprintf(stderr, "%zu samples in %.3f s", ran, rec.total_wall_s);
+        else fprintf(stderr, "%zu of %zu samples ran, in %.3f s", ran, rec.n_samples, rec.total_wall_s);
+        if (written) fprintf(stderr, ", results in %s", to_stdout ? "standard output" : plan->out);
+        fputc('\n', stderr);
+    }
     if (rec.interrupted) {
-        fprintf(stderr, "arenabench %s: interrupted by signal %d; partial results written\n", cmd,
-                rec.interrupt_signal);
+        fprintf(stderr, "arenabench %s: interrupted by signal %d (%s) after %zu of %zu samples%s\n", cmd,
+                rec.interrupt_signal, strsignal(rec.interrupt_signal), ran, rec.n_samples,
+                written ? "; partial results written" : "");
         status = 128 + rec.interrupt_signal;
+    } else {
+        /* A signal after the schedule: the results are saved, then it counts.
+         * SIGPIPE and SIGXFSZ come from our own writes, already reported. */
+        int late = ab_runner_interrupted();
+        if (late && late != SIGPIPE && late != SIGXFSZ) status = 128 + late;
     }
     json_decref(doc);
     ab_run_record_free(&rec);

@@ -11,6 +11,7 @@
 #include "harness/run/builds.h"
 #include "harness/counters/counters.h"
 #include "tlbsim/model.h"
+#include "harness/results/results_file.h"
 
 /* ---- strict numbers --------------------------------------------------- */
 
@@ -239,6 +240,15 @@ static int usage_error(const char *cmd, const char *fmt, const char *what)
     return AB_PARSE_USAGE;
 }
 
+/* "--reps needs an integer in [1, 100000], not 'x'": the real bounds. */
+static int bounds_error(const char *cmd, const char *option, const char *what, double min, double max,
+                        const char *arg)
+{
+    fprintf(stderr, "arenabench %s: %s needs %s in [%.15g, %.15g], not '%s'\n(see arenabench %s --help)\n", cmd,
+            option, what, min, max, arg, cmd);
+    return AB_PARSE_USAGE;
+}
+
 static bool has_variant(const ab_plan *p, const char *name)
 {
     for (size_t i = 0; i < p->n_variants; i++)
@@ -328,6 +338,12 @@ static int add_workloads(ab_plan *p, const char *list)
             rc = AB_PARSE_USAGE;
             break;
         }
+        char err[512];
+        if (ab_workload_check_spec(w, tok[i], err, sizeof err) != 0) {
+            fprintf(stderr, "arenabench run: workload '%s': %s\n(arenabench list shows the workloads)\n", tok[i], err);
+            rc = AB_PARSE_USAGE;
+            break;
+        }
         for (size_t j = 0; j < p->n_workloads; j++)
             if (!strcmp(p->workloads[j].spec, tok[i])) {
                 rc = usage_error("run", "workload '%s' given twice", tok[i]);
@@ -410,8 +426,13 @@ static const char run_help[] =
     "  --pin CPU         run every sample on this CPU (sched_setaffinity)\n"
     "  --seed S          schedule and workload seed (default 1)\n"
     "  --timeout SEC     per-sample limit (default max(30, 120 x scale))\n"
-    "  --out FILE        results JSON (default results/out/latest.json)\n"
+    "  --out FILE        results JSON (default results/out/latest.json); '-' for\n"
+    "                    standard output.  FILE must be absent or a regular file;\n"
+    "                    missing directories are created (docs/reliability.md)\n"
     "  --hugepages N     as root: make N huge pages free for the run, restore after\n"
+    "                    (shared safely by overlapping runs; repair after kill -9\n"
+    "                    with: arenabench hugepages --restore)\n"
+    "  --force           allow --hugepages above half of memory\n"
     "  --shard K/N       run only the K-th of N disjoint parts of the plan (1 <= K <= N);\n"
     "                    every variant of a workload is in the same part; merge the\n"
     "                    parts with arenabench merge\n"
@@ -443,7 +464,7 @@ static const char exec_help[] =
     "  --env NAME:VAR=VAL       set VAR=VAL for variant NAME only (repeatable)\n"
     "  --label TEXT             the workload label in the results (default: exec)\n"
     "  --reps N / --warmup N / --events LIST / --pin CPU / --seed S / --timeout SEC /\n"
-    "  --out FILE / --hugepages N / --quiet    as for arenabench run\n"
+    "  --out FILE / --hugepages N / --force / --quiet    as for arenabench run\n"
     "  --show-output            let the commands' stdout/stderr through (default: /dev/null)\n";
 
 /* ---- the parsers --------------------------------------------------------- */
@@ -452,7 +473,7 @@ enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
     OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_BUILD, OPT_TARGET_CI, OPT_MAX_TIME, OPT_TLB_MODEL,
-    OPT_SHARD,
+    OPT_SHARD, OPT_FORCE,
 };
 
 /* --tlb-model: load and validate now, so a bad model stops the run before
@@ -496,11 +517,11 @@ static int common_option(ab_plan *p, const char *cmd, int opt, const char *arg,
     double d;
     switch (opt) {
     case OPT_REPS:
-        if (ab_parse_long(arg, 1, 100000, &l)) return usage_error(cmd, "--reps needs an integer >= 1, not '%s'", arg);
+        if (ab_parse_long(arg, 1, AB_REPS_MAX, &l)) return bounds_error(cmd, "--reps", "an integer", 1, AB_REPS_MAX, arg);
         p->reps = (int)l;
         return 0;
     case OPT_WARMUP:
-        if (ab_parse_long(arg, 0, 100000, &l)) return usage_error(cmd, "--warmup needs an integer >= 0, not '%s'", arg);
+        if (ab_parse_long(arg, 0, AB_WARMUP_MAX, &l)) return bounds_error(cmd, "--warmup", "an integer", 0, AB_WARMUP_MAX, arg);
         p->warmup = (int)l;
         return 0;
     case OPT_EVENTS:
@@ -516,17 +537,22 @@ static int common_option(ab_plan *p, const char *cmd, int opt, const char *arg,
             return usage_error(cmd, "--seed needs an integer in [0, 2^63), not '%s'", arg);
         return 0;
     case OPT_TIMEOUT:
-        if (ab_parse_double(arg, 0.001, 1e7, &d)) return usage_error(cmd, "--timeout needs seconds > 0, not '%s'", arg);
+        if (ab_parse_double(arg, AB_TIMEOUT_MIN_OPT_S, AB_TIMEOUT_MAX_OPT_S, &d))
+            return bounds_error(cmd, "--timeout", "seconds", AB_TIMEOUT_MIN_OPT_S, AB_TIMEOUT_MAX_OPT_S, arg);
         p->timeout_s = d;
         return 0;
     case OPT_OUT:
-        if (!*arg) return usage_error(cmd, "--out needs a file name%s", "");
+        if (!*arg) return usage_error(cmd, "--out needs a file name (or - for standard output)%s", "");
         free(p->out);
         p->out = dupstr(arg);
         return 0;
     case OPT_HUGEPAGES:
-        if (ab_parse_long(arg, 0, 1L << 30, &l)) return usage_error(cmd, "--hugepages needs an integer >= 0, not '%s'", arg);
+        if (ab_parse_long(arg, 0, AB_HUGEPAGES_MAX, &l))
+            return bounds_error(cmd, "--hugepages", "an integer", 0, (double)AB_HUGEPAGES_MAX, arg);
         p->hugepages = l;
+        return 0;
+    case OPT_FORCE:
+        p->force = true;
         return 0;
     case OPT_QUIET:
         p->quiet = true;
@@ -553,8 +579,14 @@ double ab_plan_default_timeout_s(double scale)
 
 static int finish_common(ab_plan *p, bool events_given)
 {
-    if (!events_given) set_events(p, "run", "default");
+    const char *cmd = p->mode == AB_MODE_EXEC ? "exec" : "run";
+    if (!events_given) set_events(p, cmd, "default");
     if (!p->out) p->out = dupstr(AB_DEFAULT_OUT);
+    char err[1024];
+    if (ab_out_check(p->out, err, sizeof err) != 0) {
+        fprintf(stderr, "arenabench %s: --out: %s\n", cmd, err);
+        return AB_PARSE_USAGE;
+    }
     if (p->timeout_s < 0) {
         double work = p->mode == AB_MODE_EXEC ? 1.0 : p->scale;
         if (p->tlb_model) work *= AB_TLBSIM_TIMEOUT_FACTOR;
@@ -603,6 +635,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"out", required_argument, NULL, OPT_OUT},
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"no-timeline", no_argument, NULL, OPT_NO_TIMELINE},
         {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
         {"shard", required_argument, NULL, OPT_SHARD},
@@ -624,8 +657,8 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         case OPT_VARIANTS: rc = add_variants(p, optarg); break;
         case OPT_WORKLOADS: rc = add_workloads(p, optarg); break;
         case OPT_SCALE:
-            if (ab_parse_double(optarg, 1e-6, 1e6, &p->scale))
-                rc = usage_error("run", "--scale needs a number > 0, not '%s'", optarg);
+            if (ab_parse_double(optarg, AB_SCALE_MIN, AB_SCALE_MAX, &p->scale))
+                rc = bounds_error("run", "--scale", "a number", AB_SCALE_MIN, AB_SCALE_MAX, optarg);
             break;
         case OPT_NO_TIMELINE: p->timeline = false; break;
         case OPT_BUILD: rc = add_build(p, optarg); break;
@@ -738,6 +771,7 @@ int ab_plan_parse_exec(int argc, char **argv, ab_plan *p)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"out", required_argument, NULL, OPT_OUT},
         {"hugepages", required_argument, NULL, OPT_HUGEPAGES},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"show-output", no_argument, NULL, OPT_SHOW_OUTPUT},
         {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},

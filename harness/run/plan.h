@@ -88,6 +88,7 @@ typedef struct ab_plan {
     int pin;                 /* CPU, or -1 */
     double timeout_s;
     long hugepages;          /* -1 = leave the pool alone */
+    bool force;              /* --force: allow a pool above AB_HUGEPOOL_MAX_MEM_FRACTION */
     bool timeline;
     bool quiet;
     bool show_output;        /* exec: let the command's stdout/stderr through */
@@ -135,6 +136,15 @@ double ab_plan_default_timeout_s(double scale);
 #define AB_TARGET_CI_MAX_ROUNDS 200
 #define AB_TARGET_CI_MIN_PCT 0.1
 #define AB_TARGET_CI_DEFAULT_MAX_TIME_S 600.0
+
+/* Option bounds; the parser and its messages both read them from here. */
+#define AB_REPS_MAX 100000            /* measured samples per cell */
+#define AB_WARMUP_MAX 100000
+#define AB_SCALE_MIN 1e-6             /* below this every count rounds to 1 */
+#define AB_SCALE_MAX 1e6
+#define AB_TIMEOUT_MIN_OPT_S 0.001    /* a sample cannot even fork faster */
+#define AB_TIMEOUT_MAX_OPT_S 1e7      /* ~116 days: far beyond any sample */
+#define AB_HUGEPAGES_MAX (1L << 30)   /* 2 PiB of 2 MiB pages: a typo, not a request */
 
 /* Outcome of parsing a command line. */
 enum { AB_PARSE_OK = 0, AB_PARSE_HELP = 1, AB_PARSE_USAGE = 2 };

@@ -14,7 +14,6 @@
 #include "harness/run/timeline.h"
 #include "harness/results/metrics.h"
 #include "harness/results/sample.h"
-#include "harness/util/mkdirs.h"
 
 /* The sample as stored: the child's JSON (an ok sample's only: a failed
  * child's figures are not measurements) plus the parent's view of it. */
@@ -368,68 +367,4 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
                                               "interrupted", rec->interrupted,
                                               "interrupt_signal", rec->interrupted ? json_integer(rec->interrupt_signal) : json_null()));
     return doc;
-}
-
-/* ---- atomic write ---------------------------------------------------------- */
-
-/* json_dumpfd() issues one write() per token (2 million for a 5 MB file);
- * a stdio buffer on a dup of fd makes that a few hundred.  fd stays open. */
-static int dump_buffered(json_t *doc, int fd)
-{
-    int copy = dup(fd);
-    FILE *f = copy >= 0 ? fdopen(copy, "w") : NULL;
-    if (!f) {
-        if (copy >= 0) close(copy);
-        return -1;
-    }
-    int rc = json_dumpf(doc, f, JSON_COMPACT) != 0 || fputc('\n', f) == EOF ? -1 : 0;
-    if (fclose(f) != 0) rc = -1;
-    return rc;
-}
-
-int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t errlen)
-{
-    size_t len = strlen(path);
-    char *dir = malloc(len + 2), *tmp = malloc(len + 16);
-    if (!dir || !tmp) {
-        free(dir);
-        free(tmp);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    memcpy(dir, path, len + 1);
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = 0;
-    else strcpy(dir, ".");
-    if (ab_mkdirs(dir) != 0) {
-        snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(errno));
-        free(dir);
-        free(tmp);
-        return -1;
-    }
-    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    int rc = -1;
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
-    } else if (fchmod(fd, 0644), dump_buffered(doc, fd) != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-    } else if (fsync(fd) != 0) {
-        snprintf(err, errlen, "fsync '%s': %s", tmp, strerror(errno));
-    } else if (close(fd), fd = -1, rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-    } else {
-        /* Make the rename itself durable. */
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        rc = 0;
-    }
-    if (fd >= 0) close(fd);
-    if (rc != 0) unlink(tmp);
-    free(dir);
-    free(tmp);
-    return rc;
 }

@@ -31,9 +31,7 @@ json_t *ab_results_correctness(json_t *cells, const json_t *variants, const json
 /* Whether every workload's checksums agree (from the built document). */
 bool ab_results_checksums_agree(json_t *doc);
 
-/* Write doc to path through a temporary file in the same directory, fsync,
- * rename (readers never see a half-written file).  Creates missing parent
- * directories.  0, or -1 with err. */
-int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t errlen);
+/* Writing the document safely: harness/results/results_file.h. */
+#include "harness/results/results_file.h"
 
 #endif

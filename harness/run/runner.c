@@ -25,13 +25,15 @@
 #include "harness/results/metrics.h"
 #include "harness/results/sample.h"
 #include "harness/util/forkcollect.h"
+#include "harness/util/fatal_signals.h"
 
-/* Set by the SIGINT/SIGTERM/SIGHUP handler; the only thing it does. */
+/* Set by the handler of every asynchronous fatal signal (util/fatal_signals.h);
+ * the only thing it does.  The first signal wins: it is the one reported. */
 static volatile sig_atomic_t interrupt_signal;
 
 static void on_interrupt(int sig)
 {
-    interrupt_signal = sig;
+    if (!interrupt_signal) interrupt_signal = sig;
 }
 
 void ab_runner_install_interrupt_handlers(void)
@@ -41,9 +43,10 @@ void ab_runner_install_interrupt_handlers(void)
     sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: ppoll() must return EINTR at once */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    sigset_t async;
+    ab_fatal_async_set(&async);
+    for (int s = 1; s <= SIGRTMAX; s++)
+        if (sigismember(&async, s) == 1) sigaction(s, &sa, NULL);
 }
 
 int ab_runner_interrupted(void)
@@ -504,15 +507,11 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         return -1;
     }
     sigset_t intr, waitmask, orig_mask;
-    sigemptyset(&intr);
-    sigaddset(&intr, SIGINT);
-    sigaddset(&intr, SIGTERM);
-    sigaddset(&intr, SIGHUP);
+    ab_fatal_async_set(&intr);
     sigprocmask(SIG_BLOCK, &intr, &orig_mask);
     waitmask = orig_mask;
-    sigdelset(&waitmask, SIGINT);
-    sigdelset(&waitmask, SIGTERM);
-    sigdelset(&waitmask, SIGHUP);
+    for (int s = 1; s <= SIGRTMAX; s++)
+        if (sigismember(&intr, s) == 1) sigdelset(&waitmask, s);
     int sigchld_fd = -1;
     sigset_t chld;
     sigemptyset(&chld);

@@ -12,25 +12,32 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "harness/util/fatal_signals.h"
 #include "harness/util/forkcollect.h"
 
 /* The pipe is drained in steps of this much free room. */
 #define READ_CHUNK_BYTES 65536
 
-/* The signals the driver handles itself; a child starts with their defaults. */
-static const int driver_handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGPIPE};
+/* The guard covers every default-fatal signal (fatal_signals.h, the one
+ * owner of that list): whatever ends the driver ends the sample's group
+ * first.  Indexed by signal number; real-time signals included. */
 
-/* The catchable signals whose default action ends the process (signal(7)),
- * except those the driver handles itself (above). */
-static const int default_fatal_signals[] = {SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGUSR1,
-                                            SIGSEGV, SIGUSR2, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
-                                            SIGIO, SIGPWR, SIGSYS};
-#define N_GUARDED (sizeof default_fatal_signals / sizeof default_fatal_signals[0])
+static bool is_guarded(int sig)
+{
+    sigset_t async;
+    ab_fatal_async_set(&async);
+    if (sigismember(&async, sig) == 1) return true;
+    size_t n;
+    const int *sync = ab_fatal_sync_signals(&n);
+    for (size_t i = 0; i < n; i++)
+        if (sync[i] == sig) return true;
+    return false;
+}
 
 /* What each guarded signal did before ab_fc_guard_install(): the handler
  * hands over to it.  Written only outside handlers, before they are armed. */
-static struct sigaction guard_previous[N_GUARDED];
-static bool guard_armed[N_GUARDED];
+static struct sigaction guard_previous[_NSIG];
+static bool guard_armed[_NSIG];
 
 /* The child forked last and not yet reaped, for ab_fc_kill_running() in a
  * fatal-signal handler: the one piece of state a handler can reach. */
@@ -63,10 +70,10 @@ void ab_fc_buffer_free(ab_fc_buffer *b)
 
 static void restore_guarded(void)
 {
-    for (size_t i = 0; i < N_GUARDED; i++)
-        if (guard_armed[i]) {
-            sigaction(default_fatal_signals[i], &guard_previous[i], NULL);
-            guard_armed[i] = false;
+    for (int sig = 1; sig < _NSIG; sig++)
+        if (guard_armed[sig]) {
+            sigaction(sig, &guard_previous[sig], NULL);
+            guard_armed[sig] = false;
         }
 }
 
@@ -74,20 +81,17 @@ static void restore_guarded(void)
 static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
 {
     ab_fc_kill_running();
-    for (size_t i = 0; i < N_GUARDED; i++) {
-        if (default_fatal_signals[i] != sig) continue;
-        const struct sigaction *prev = &guard_previous[i];
-        sigaction(sig, prev, NULL);
-        if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
-            prev->sa_sigaction(sig, info, uctx);
-        } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
-            prev->sa_handler(sig);
-        } else {
-            /* Blocked while its handler runs: the raised signal arrives, with
-             * the default action, as soon as this handler returns. */
-            raise(sig);
-        }
-        return;
+    if (sig <= 0 || sig >= _NSIG || !guard_armed[sig]) return;
+    const struct sigaction *prev = &guard_previous[sig];
+    sigaction(sig, prev, NULL);
+    if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
+        prev->sa_sigaction(sig, info, uctx);
+    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+        prev->sa_handler(sig);
+    } else {
+        /* Blocked while its handler runs: the raised signal arrives, with
+         * the default action, as soon as this handler returns. */
+        raise(sig);
     }
 }
 
@@ -98,12 +102,12 @@ void ab_fc_guard_install(void)
     sa.sa_sigaction = on_fatal_signal;
     sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < N_GUARDED; i++) {
+    for (int sig = 1; sig < _NSIG; sig++) {
         struct sigaction cur;
-        guard_armed[i] = false;
-        if (sigaction(default_fatal_signals[i], NULL, &cur) != 0 || cur.sa_handler == SIG_IGN) continue;
-        guard_previous[i] = cur;
-        guard_armed[i] = sigaction(default_fatal_signals[i], &sa, NULL) == 0;
+        guard_armed[sig] = false;
+        if (!is_guarded(sig) || sigaction(sig, NULL, &cur) != 0 || cur.sa_handler == SIG_IGN) continue;
+        guard_previous[sig] = cur;
+        guard_armed[sig] = sigaction(sig, &sa, NULL) == 0;
     }
 }
 
@@ -130,11 +134,7 @@ pid_t ab_fc_fork(void)
     /* Set before anything else runs; if the parent died before this line,
      * the death signal will never come, and getppid() shows the new parent. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(AB_FC_ORPHAN_EXIT);
-    for (size_t i = 0; i < sizeof driver_handled_signals / sizeof driver_handled_signals[0]; i++)
-        signal(driver_handled_signals[i], SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    ab_fatal_signals_reset_in_child(); /* the driver's handlers and mask are not the child's */
     return 0;
 }
 

@@ -3,9 +3,13 @@
  * run through any allocator variant (see replay.h for the three stages and
  * trace_format.h for the file).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "workloads/families.h"
 #include "workloads/trace/replay.h"
 
@@ -250,12 +254,69 @@ static int replay_workload(ab_wl_ctx *ctx)
     return rc;
 }
 
+/*
+ * Before the run: the file is a regular trace of sane size (ab_trace_open,
+ * which never blocks on a FIFO), and it validates completely.  The full
+ * validation runs in a child process so the driver's heap, which every
+ * sample inherits, does not grow by the trace and its id table.
+ */
+static int check_replay(const char *param, char *err, size_t errlen)
+{
+    if (!param || !*param) {
+        snprintf(err, errlen, "replay needs a trace file: replay:FILE");
+        return -1;
+    }
+    uint64_t size;
+    int fd = ab_trace_open(param, &size, err, errlen);
+    if (fd < 0) return -1;
+    close(fd);
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "%s: pipe: %s", param, strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "%s: fork: %s", param, strerror(errno));
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(pipefd[0]);
+        ab_trace t;
+        char why[256] = "";
+        int rc = ab_trace_load(param, &t, why, sizeof why);
+        if (rc == 0) ab_trace_free(&t);
+        ssize_t ignored = write(pipefd[1], why, strlen(why));
+        (void)ignored;
+        _exit(rc == 0 ? 0 : 1);
+    }
+    close(pipefd[1]);
+    char why[256];
+    size_t len = 0;
+    ssize_t got;
+    while (len + 1 < sizeof why && ((got = read(pipefd[0], why + len, sizeof why - 1 - len)) > 0 ||
+                                    (got < 0 && errno == EINTR)))
+        if (got > 0) len += (size_t)got;
+    why[len] = 0;
+    close(pipefd[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 0;
+    if (len) snprintf(err, errlen, "%s", why);
+    else snprintf(err, errlen, "%s: the trace check died (status %d)", param, st);
+    return -1;
+}
+
 static const ab_workload replay = {
     .name = "replay",
     .description = "replay:FILE -- a CPython allocation trace captured with `python3 -m arenatrace`",
     .in_default_matrix = false,
     .python_source = NULL,
     .run = replay_workload,
+    .check_param = check_replay,
 };
 
 const ab_workload *const ab_family_replay[] = {&replay, NULL};

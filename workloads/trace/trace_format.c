@@ -10,6 +10,8 @@
  * message naming the offset, never a crash.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,23 +378,57 @@ int ab_trace_load_buffer(const void *buf, size_t len, ab_trace *t, char *err, si
     return 0;
 }
 
-int ab_trace_load(const char *path, ab_trace *t, char *err, size_t errlen)
+static const char *file_kind(mode_t m)
 {
-    memset(t, 0, sizeof *t);
-    char why[200];
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
+int ab_trace_open(const char *path, uint64_t *size, char *err, size_t errlen)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         set_err(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     struct stat sb;
-    if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > AB_TRACE_MAX_FILE) {
-        set_err(err, errlen, "%s: not a regular file of at most %llu bytes", path,
-                (unsigned long long)AB_TRACE_MAX_FILE);
-        fclose(f);
+    const char *why = NULL;
+    if (fstat(fd, &sb) != 0) why = strerror(errno);
+    else if (!S_ISREG(sb.st_mode)) why = file_kind(sb.st_mode);
+    if (why) {
+        set_err(err, errlen, "%s: %s; a trace must be a regular file", path, why);
+        close(fd);
         return -1;
     }
-    size_t len = (size_t)sb.st_size;
+    if ((uint64_t)sb.st_size < AB_TRACE_HEADER_SIZE || (uint64_t)sb.st_size > AB_TRACE_MAX_FILE) {
+        set_err(err, errlen, "%s: %llu bytes; a trace has %d to %llu (header included)", path,
+                (unsigned long long)sb.st_size, AB_TRACE_HEADER_SIZE, (unsigned long long)AB_TRACE_MAX_FILE);
+        close(fd);
+        return -1;
+    }
+    *size = (uint64_t)sb.st_size;
+    return fd;
+}
+
+int ab_trace_load(const char *path, ab_trace *t, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    char why[200];
+    uint64_t size;
+    int fd = ab_trace_open(path, &size, err, errlen);
+    if (fd < 0) return -1;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    size_t len = (size_t)size;
     unsigned char *data = malloc(len ? len : 1);
     if (!data || fread(data, 1, len, f) != len) {
         set_err(err, errlen, "%s: %s", path, data ? "short read" : "out of memory");

@@ -153,7 +153,12 @@ typedef struct ab_trace {
     uint64_t live_at_end;        /* traced blocks never freed */
 } ab_trace;
 
-/* Read, then validate, the whole file.  0 on success; -1 with a reason
+/* Open a trace file for reading without ever blocking (a FIFO is refused,
+ * not waited on): the fd, its size in *size; or -1 with err for anything but
+ * a regular file of AB_TRACE_HEADER_SIZE .. AB_TRACE_MAX_FILE bytes. */
+int ab_trace_open(const char *path, uint64_t *size, char *err, size_t errlen);
+
+/* Read, then validate, the whole file (opened with ab_trace_open).  0 on success; -1 with a reason
  * ("FILE: truncated record at offset N", ...) in err. */
 int ab_trace_load(const char *path, ab_trace *t, char *err, size_t errlen);
 /* Same over a caller's buffer (not copied; must outlive t). */
