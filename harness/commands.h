@@ -18,6 +18,8 @@ int cmd_table(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_microbench(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_noise(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_hugepages(int argc, char **argv);

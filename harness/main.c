@@ -27,6 +27,8 @@ static const command commands[] = {
     {"merge", cmd_merge, "merge shards of one plan (and runs from many machines) into one file"},
     {"microbench", cmd_microbench, "ns per alloc/free pair for every allocator variant"},
     {"hugepages", cmd_hugepages, "show who holds the huge page pool; --restore it after kill -9"},
+    {"noise", cmd_noise, "measure this machine's wall-time noise: A/A false verdicts, detectable effect"},
+    {"sample", cmd_sample, "internal: one sample for run --build (the child entry point)"},
 };
 
 static void usage(FILE *f)

@@ -216,6 +216,19 @@ static inline bool schema_check_results(json_t *doc, schema_err *e)
     bool exec_mode = !strcmp(mode, "exec");
     json_t *events = json_object_get(c, "events");
     size_t n_cells = json_array_size(json_object_get(c, "variants")) * json_array_size(json_object_get(c, "workloads"));
+    /* run --build: config.builds lists them and every cell names its build. */
+    json_t *builds = json_object_get(c, "builds");
+    if (builds && (!json_is_array(builds) || json_array_size(builds) == 0))
+        return schema_fail(e, "config.builds is not a non-empty array");
+    for (size_t b = 0; b < json_array_size(builds); b++) {
+        char where[64];
+        snprintf(where, sizeof where, "config.builds[%zu]", b);
+        json_t *pb = json_array_get(builds, b);
+        if (!schema_key(pb, where, "name", 's', false, e) || !schema_key(pb, where, "source", 's', false, e) ||
+            !schema_key(pb, where, "path", 's', false, e) || !schema_key(pb, where, "commit", 's', true, e))
+            return false;
+    }
+    if (builds) n_cells *= json_array_size(builds);
     json_t *cells = json_object_get(doc, "cells");
     if (json_array_size(cells) != n_cells) return schema_fail(e, "%zu cells, config implies %zu", json_array_size(cells), n_cells);
     size_t i;
@@ -227,6 +240,7 @@ static inline bool schema_check_results(json_t *doc, schema_err *e)
             !schema_key(cell, where, "workload", 's', false, e) || !schema_key(cell, where, "samples", 'a', false, e) ||
             !schema_key(cell, where, "summary", 'o', false, e))
             return false;
+        if (builds && !schema_key(cell, where, "build", 's', false, e)) return false;
         size_t j;
         json_t *s;
         json_array_foreach(json_object_get(cell, "samples"), j, s) {

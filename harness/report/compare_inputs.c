@@ -11,19 +11,16 @@
 #include "harness/report/compare_inputs.h"
 #include "harness/results/schema.h"
 
-/* The cell key `run --build` writes; schema.h owns it once builds land. */
-#ifndef AB_KEY_BUILD
-#define AB_KEY_BUILD "build"
-#endif
-
+/* The loader has both (results_load.h): a cell's variant as written, and
+ * its build or NULL. */
 const char *ab_cell_variant_name(const ab_results_cell *c)
 {
-    return json_string_value(json_object_get(c->json, AB_KEY_VARIANT));
+    return c->base_variant;
 }
 
 const char *ab_cell_build(const ab_results_cell *c)
 {
-    return json_string_value(json_object_get(c->json, AB_KEY_BUILD));
+    return c->build;
 }
 
 static int add_run(ab_compare_side *side, const char *path, const ab_results_load_opts *opts, char *err,

@@ -12,6 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include "harness/results/results_file.h"
+#include "harness/util/mkdirs.h"
 
 #define RESCUE_EXTENSION ".json"
 
@@ -220,24 +221,6 @@ static int dump_to_fd(json_t *doc, int fd)
     return e;
 }
 
-static int mkdirs(char *dir)
-{
-    if (!*dir) return 0;
-    struct stat st;
-    if (stat(dir, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) return 0;
-        errno = ENOTDIR;
-        return -1;
-    }
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = 0;
-        int rc = mkdirs(dir);
-        *slash = '/';
-        if (rc) return rc;
-    }
-    return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
-}
 
 static int write_stdout(json_t *doc, char *err, size_t errlen)
 {
@@ -265,7 +248,7 @@ int ab_results_write_atomic(const char *path, json_t *doc, char *err, size_t err
     int rc = -1, fd = -1;
     struct stat st;
     snprintf(tmp, tlen, "%s%s", target, AB_OUT_TMP_SUFFIX);
-    if (mkdirs(dir) != 0) {
+    if (ab_mkdirs(dir) != 0) {
         snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(errno));
     } else if ((fd = mkstemp(tmp)) < 0) {
         snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));

@@ -95,6 +95,9 @@ static int validate_cell(const json_t *c, size_t ci, char *err, size_t errlen)
             return fail(err, errlen, "cells[%zu]: missing required key \"%s\" (%s)", ci, k->key,
                         k->type == 's' ? "a string" : k->type == 'a' ? "an array" : "an object");
     }
+    const json_t *build = json_object_get(c, AB_KEY_BUILD);
+    if (build && !json_is_string(build))
+        return fail(err, errlen, "cells[%zu]: \"%s\" must be a string", ci, AB_KEY_BUILD);
     const json_t *samples = json_object_get(c, AB_KEY_SAMPLES);
     for (size_t si = 0; si < json_array_size(samples); si++)
         if (validate_sample(c, json_array_get(samples, si), ci, si, err, errlen))
@@ -130,21 +133,23 @@ int ab_results_validate(const json_t *root, char *err, size_t errlen)
         if (validate_cell(json_array_get(cells, ci), ci, err, errlen))
             return -1;
     }
-    /* One cell per (machine, variant, workload); machine_id only in fleet files. */
+    /* One cell per (machine, build, variant, workload); machine_id only in
+     * fleet files, build only in files made with run --build. */
     json_t *seen = json_object();
     int rc = 0;
     for (size_t ci = 0; ci < json_array_size(cells) && rc == 0; ci++) {
         const json_t *c = json_array_get(cells, ci);
         const char *m = json_string_value(json_object_get(c, AB_KEY_CELL_MACHINE_ID));
+        const char *b = json_string_value(json_object_get(c, AB_KEY_BUILD));
         char key[1024];
-        snprintf(key, sizeof key, "%s\x1f%s\x1f%s", json_string_value(json_object_get(c, AB_KEY_VARIANT)),
-                 json_string_value(json_object_get(c, AB_KEY_WORKLOAD)), m ? m : "");
+        snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s", json_string_value(json_object_get(c, AB_KEY_VARIANT)),
+                 json_string_value(json_object_get(c, AB_KEY_WORKLOAD)), m ? m : "", b ? b : "");
         json_t *prev = json_object_get(seen, key);
         if (prev)
-            rc = fail(err, errlen, "cells[%zu]: duplicate cell variant \"%s\" workload \"%s\"%s%s (also cells[%lld])",
+            rc = fail(err, errlen, "cells[%zu]: duplicate cell variant \"%s\" workload \"%s\"%s%s%s%s (also cells[%lld])",
                       ci, json_string_value(json_object_get(c, AB_KEY_VARIANT)),
                       json_string_value(json_object_get(c, AB_KEY_WORKLOAD)), m ? " machine " : "", m ? m : "",
-                      (long long)json_integer_value(prev));
+                      b ? " build " : "", b ? b : "", (long long)json_integer_value(prev));
         else json_object_set_new(seen, key, json_integer((json_int_t)ci));
     }
     json_decref(seen);
@@ -215,7 +220,8 @@ static void name_by_machine(ab_results *r)
     for (size_t c = 0; c < r->ncells; c++) {
         ab_results_cell *cell = &r->cells[c];
         char name[600];
-        ab_results_machine_variant(cell->base_variant, cell->machine, name, sizeof name);
+        /* cell->variant is still the unqualified label (BUILD/VARIANT with builds). */
+        ab_results_machine_variant(cell->variant, cell->machine, name, sizeof name);
         json_t *owned = json_object_get(r->owned, name);
         if (!owned) {
             json_object_set_new(r->owned, name, owned = json_string(name));
@@ -256,6 +262,19 @@ static int check_not_pooled(ab_results *r, char *err, size_t errlen)
         json_object_set_new(r->index, key, json_integer((json_int_t)c));
     }
     return 0;
+}
+
+/* Variant labels in config.variants order; with builds, every build of a
+ * variant in cell order right after each other. */
+static void collect_variant_labels(ab_results *r)
+{
+    const json_t *cfg = json_object_get(json_object_get(r->root, AB_KEY_CONFIG), AB_KEY_CONFIG_VARIANTS);
+    for (size_t i = 0; i < json_array_size(cfg); i++) {
+        const char *name = json_string_value(json_array_get(cfg, i));
+        for (size_t c = 0; name && c < r->ncells; c++)
+            if (!strcmp(r->cells[c].base_variant, name)) add_unique(r->variants, &r->nvariants, r->cells[c].variant);
+    }
+    for (size_t c = 0; c < r->ncells; c++) add_unique(r->variants, &r->nvariants, r->cells[c].variant);
 }
 
 ab_results *ab_results_load(const char *path, char *err, size_t errlen)
@@ -321,6 +340,7 @@ ab_results *ab_results_load_with(const char *path, const ab_results_load_opts *o
     size_t n = json_array_size(cells);
     if (!r || !(r->cells = calloc(n + 1, sizeof *r->cells)) ||
         !(r->variants = calloc(n + 1, sizeof *r->variants)) ||
+        !(r->labels = calloc(n + 1, sizeof *r->labels)) ||
         !(r->workloads = calloc(n + 1, sizeof *r->workloads))) {
         fail(err, errlen, "%s: out of memory", path);
         json_decref(root);
@@ -340,6 +360,16 @@ ab_results *ab_results_load_with(const char *path, const ab_results_load_opts *o
         r->cells[i].variant = r->cells[i].base_variant = json_string_value(json_object_get(c, AB_KEY_VARIANT));
         r->cells[i].workload = json_string_value(json_object_get(c, AB_KEY_WORKLOAD));
         r->cells[i].machine = ab_fleet_cell_machine(root, c);
+        r->cells[i].build = json_string_value(json_object_get(c, AB_KEY_BUILD));
+        if (r->cells[i].build) {
+            if (asprintf(&r->labels[i], "%s/%s", r->cells[i].build, r->cells[i].base_variant) < 0) {
+                r->labels[i] = NULL;
+                fail(err, errlen, "%s: out of memory", path);
+                ab_results_free(r);
+                return NULL;
+            }
+            r->cells[i].variant = r->labels[i];
+        }
     }
     if (opts->by_machine) {
         name_by_machine(r);
@@ -354,7 +384,7 @@ ab_results *ab_results_load_with(const char *path, const ab_results_load_opts *o
             json_object_set_new(r->index, key, json_integer((json_int_t)i));
         }
     }
-    if (!opts->by_machine) collect_names(r, AB_KEY_CONFIG_VARIANTS, AB_KEY_VARIANT, r->variants, &r->nvariants);
+    if (!opts->by_machine) collect_variant_labels(r);
     collect_names(r, AB_KEY_CONFIG_WORKLOADS, AB_KEY_WORKLOAD, r->workloads, &r->nworkloads);
     return r;
 }
@@ -363,6 +393,8 @@ void ab_results_free(ab_results *r)
 {
     if (!r)
         return;
+    for (size_t i = 0; r->labels && i < r->ncells; i++) free(r->labels[i]);
+    free(r->labels);
     free(r->cells);
     free(r->variants);
     free(r->workloads);

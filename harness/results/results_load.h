@@ -15,8 +15,19 @@
 #include <jansson.h>
 #include "harness/results/schema.h"
 
+/*
+ * A file made with `run --build` has several cells per (variant, workload),
+ * one per build.  Readers that show or match cells by variant see the
+ * label "BUILD/VARIANT" then, so every build is a column of its own in
+ * tables and a series of its own in plots, and files with the same builds
+ * compare cell by cell.
+ */
 typedef struct ab_results_cell {
-    const char *variant;       /* borrowed from the JSON document; "VARIANT@MACHINE" with by_machine */
+    /* The label readers show and match: the variant, "BUILD/VARIANT" when
+     * the cell has a build, "VARIANT@MACHINE" read by machine (owned by the
+     * loader or borrowed from the document). */
+    const char *variant;
+    const char *build;         /* the cell's "build", NULL when it has none */
     const char *workload;
     const char *base_variant;  /* the variant as the cell names it */
     const char *machine;       /* the cell's machine id (fleet.h) */
@@ -28,6 +39,7 @@ typedef struct ab_results {
     char path[512];
     ab_results_cell *cells;
     size_t ncells;
+    char **labels;             /* owned "BUILD/VARIANT" strings, one per cell (NULL without a build) */
     /* Distinct names in the order config.variants / config.workloads list
      * them, then in order of first appearance among the cells. */
     const char **variants;
@@ -85,7 +97,7 @@ const char *ab_results_column_baseline(const ab_results *r, const char *baseline
 bool ab_results_has_base_variant(const ab_results *r, const char *variant);
 void ab_results_free(ab_results *r);
 
-/* The cell for (variant, workload), or NULL. */
+/* The cell for (variant label, workload), or NULL. */
 const ab_results_cell *ab_results_find(const ab_results *r, const char *variant, const char *workload);
 
 /* config.scale, or NaN when absent. */

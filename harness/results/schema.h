@@ -48,6 +48,13 @@
 #define AB_KEY_CONFIG_SCALE "scale"
 #define AB_KEY_CONFIG_SEED "seed"
 #define AB_KEY_CONFIG_EVENTS "events"
+#define AB_KEY_CONFIG_REPS "reps"          /* measured rounds that ran */
+/* run --build: [{name, source, path, commit}], the first is the baseline
+ * (docs/builds.md) */
+#define AB_KEY_CONFIG_BUILDS "builds"
+/* run --target-ci: config.target_ci (the run) and cell.target_ci (what the
+ * cell reached), docs/builds.md */
+#define AB_KEY_TARGET_CI "target_ci"
 /* --tlb-model (docs/tlb-model.md): the model's name and file, null without. */
 #define AB_KEY_CONFIG_TLB_MODEL "tlb_model"
 #define AB_KEY_CONFIG_TLB_MODEL_FILE "tlb_model_file"
@@ -67,6 +74,7 @@
 /* ---- cell --------------------------------------------------------------- */
 #define AB_KEY_VARIANT "variant"
 #define AB_KEY_VARIANT_SPEC "variant_spec"
+#define AB_KEY_BUILD "build"               /* run --build: the build that ran the cell's samples */
 #define AB_KEY_WORKLOAD "workload"
 #define AB_KEY_SAMPLES "samples"
 #define AB_KEY_SUMMARY "summary"
@@ -96,6 +104,7 @@
 #define AB_KEY_SETTLE_HUGE_BYTES "huge_bytes"
 #define AB_KEY_SETTLE_MAPPED_BYTES "mapped_bytes"
 #define AB_KEY_SETTLE_COLLAPSE_ALLOC "collapse_alloc"   /* thp_collapse_alloc over the wait */
+#define AB_KEY_TEST_DELAY_NS "test_delay_ns" /* the sample entry point's test hook (cmd_sample.c) */
 
 /* ---- timeline columns (sample.timeline) ---------------------------------- */
 #define AB_KEY_TL_T_NS "t_ns"

@@ -35,6 +35,7 @@ typedef struct phase_state {
     ab_hugetlb_meter *hugetlb;   /* NULL: the variant maps no hugetlb pages */
     const ab_allocator *alloc;
     int phases;                  /* completed begin/end pairs */
+    int64_t test_delay_ns;       /* plan.h: the sample entry point's test hook */
     bool open;                   /* inside a phase */
     struct timespec t_begin;
     struct rusage ru_begin;
@@ -167,6 +168,10 @@ static void phase_end(void *hook)
 {
     phase_state *ps = hook;
     if (!ps->open) return;
+    if (ps->test_delay_ns > 0) {
+        struct timespec d = {.tv_sec = ps->test_delay_ns / 1000000000, .tv_nsec = ps->test_delay_ns % 1000000000};
+        while (nanosleep(&d, &d) != 0 && errno == EINTR) {}
+    }
     ab_tlbsim_result sim;
     if (ps->tlb_model && ab_tlbsim_end(&sim) == 0) ab_tlbsim_result_add(&ps->sim, &sim);
     if (ps->counters) ab_counters_disable(ps->counters);
@@ -313,6 +318,7 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     ps.timeline = have_timeline ? &timeline : NULL;
     ps.hugetlb = have_meter ? &meter : NULL;
     ps.rss_peak_kb = ps.rss_end_kb = ps.hugetlb_end_kb = ps.hugetlb_peak_kb = -1;
+    ps.test_delay_ns = plan->test_delay_ns;
     ps.counters = ab_counters_open((const char *const *)plan->events, plan->n_events, 0, false);
     ps.vm_ok = true;
     ps.settle_s = plan->settle_s;
@@ -380,6 +386,7 @@ _Noreturn void ab_child_run_sample(const ab_plan *plan, const ab_slot *slot, int
     if (sample.has_sim) ab_sim_fill(&sample.sim, &ps.sim);
     json_t *out = ab_sample_json(&sample, plan->events, plan->n_events);
     add_cost_blocks(out, &ps, measured, &fork_report, &survivors_report);
+    if (plan->test_delay_ns > 0) json_object_set_new(out, AB_KEY_TEST_DELAY_NS, json_integer(plan->test_delay_ns));
     if (sample.has_sim) {
         /* The pymalloc model's own accesses are hooked; a reference
          * allocator's (glibc, libpython) are not. */

@@ -27,23 +27,27 @@ static const char *median_text(json_t *summary, const char *metric, double div, 
 
 static void print_summary(const ab_plan *plan, json_t *doc)
 {
-    printf("%-14s %-24s %12s %12s %10s %6s\n", "variant", "workload", "wall_ms", "page_faults",
-           "arenas_hw", "ok");
+    /* The rounds that ran: --reps, or as many as --target-ci took. */
+    int rounds = (int)json_integer_value(json_object_get(json_object_get(doc, AB_KEY_CONFIG), AB_KEY_CONFIG_REPS));
+    printf("%-14s %-24s %12s %12s %10s %6s\n", plan->n_builds ? "build/variant" : "variant", "workload",
+           "wall_ms", "page_faults", "arenas_hw", "ok");
     size_t i;
     json_t *cell;
     char faults[64];
     ab_metric_member_name(AB_M_COUNTERS, SUMMARY_EVENT, faults, sizeof faults);
     json_array_foreach(json_object_get(doc, AB_KEY_CELLS), i, cell) {
         json_t *summary = json_object_get(cell, AB_KEY_SUMMARY);
-        char a[32], b[32], c[32];
+        char a[32], b[32], c[32], label[160];
         json_int_t ok = json_integer_value(
             json_object_get(json_object_get(summary, ab_metric_key(AB_M_WALL_NS)), AB_KEY_SUMMARY_N));
-        printf("%-14s %-24s %12s %12s %10s %3lld/%-2d\n",
-               json_string_value(json_object_get(cell, AB_KEY_VARIANT)),
+        const char *build = json_string_value(json_object_get(cell, AB_KEY_BUILD));
+        snprintf(label, sizeof label, "%s%s%s", build ? build : "", build ? "/" : "",
+                 json_string_value(json_object_get(cell, AB_KEY_VARIANT)));
+        printf("%-14s %-24s %12s %12s %10s %3lld/%-2d\n", label,
                json_string_value(json_object_get(cell, AB_KEY_WORKLOAD)),
                median_text(summary, ab_metric_key(AB_M_WALL_NS), NS_PER_MS, a, sizeof a),
                median_text(summary, faults, 1, b, sizeof b),
-               median_text(summary, ab_metric_key(AB_M_ARENAS_HIGHWATER), 1, c, sizeof c), (long long)ok, plan->reps);
+               median_text(summary, ab_metric_key(AB_M_ARENAS_HIGHWATER), 1, c, sizeof c), (long long)ok, rounds);
     }
 }
 
@@ -55,7 +59,8 @@ static size_t report_failures(const ab_plan *plan, const ab_run_record *rec)
         if (!r->ran || r->status == AB_SAMPLE_OK) continue;
         const ab_slot *s = &plan->schedule[i];
         if (failed++ == 0) fprintf(stderr, "failed samples:\n");
-        fprintf(stderr, "  %s x %s %s %d: %s: %s\n", plan->variants[s->variant].name,
+        fprintf(stderr, "  %s%s%s x %s %s %d: %s: %s\n", plan->n_builds ? plan->builds[s->build].name : "",
+                plan->n_builds ? "/" : "", plan->variants[s->variant].name,
                 plan->workloads[s->workload].spec, s->warmup ? "warmup" : "rep", s->rep + 1,
                 ab_sample_status_name(r->status), r->reason);
     }
@@ -132,7 +137,9 @@ int ab_drive(ab_plan *plan, int argc, char **argv)
     size_t ran = samples_ran(&rec);
     if (!plan->quiet) {
         fprintf(stderr, "arenabench %s: ", cmd);
-        if (ran == rec.n_samples) fprintf(stderr, "%zu samples in %.3f s", ran, rec.total_wall_s);
+        /* --target-ci schedules AB_TARGET_CI_MAX_ROUNDS and stops when it may. */
+        if (ran == rec.n_samples || (plan->target_ci_pct > 0 && !rec.interrupted))
+            fprintf(stderr, "%zu samples in %.3f s", ran, rec.total_wall_s);
         else fprintf(stderr, "%zu of %zu samples ran, in %.3f s", ran, rec.n_samples, rec.total_wall_s);
         if (written) fprintf(stderr, ", results in %s", to_stdout ? "standard output" : plan->out);
         fputc('\n', stderr);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness/run/plan.h"
+#include "harness/run/builds.h"
 #include "harness/counters/counters.h"
 #include "tlbsim/model.h"
 #include "harness/results/results_file.h"
@@ -211,11 +212,22 @@ void ab_schedule_interleaved(size_t n_variants, size_t n_workloads, int warmup, 
     free(variant_order);
 }
 
+/*
+ * Builds are shuffled as if each (variant, build) pair were a variant of its
+ * own, so every round holds every build of every cell once, in random order;
+ * without builds the schedule is exactly the historical one for a seed.
+ */
 static void build_schedule(ab_plan *p)
 {
-    p->n_slots = (size_t)(p->warmup + p->reps) * ab_plan_n_cells(p);
+    size_t nb = ab_plan_n_builds(p);
+    p->max_rounds = p->target_ci_pct > 0 && p->reps < AB_TARGET_CI_MAX_ROUNDS ? AB_TARGET_CI_MAX_ROUNDS : p->reps;
+    p->n_slots = (size_t)(p->warmup + p->max_rounds) * ab_plan_n_cells(p);
     p->schedule = grow(NULL, p->n_slots ? p->n_slots : 1, sizeof *p->schedule);
-    ab_schedule_interleaved(p->n_variants, p->n_workloads, p->warmup, p->reps, p->seed, p->schedule);
+    ab_schedule_interleaved(p->n_variants * nb, p->n_workloads, p->warmup, p->max_rounds, p->seed, p->schedule);
+    for (size_t i = 0; i < p->n_slots; i++) {
+        p->schedule[i].build = (uint16_t)(p->schedule[i].variant % nb);
+        p->schedule[i].variant /= nb;
+    }
 }
 
 /* ---- variants, workloads, events --------------------------------------- */
@@ -298,6 +310,42 @@ static size_t join_param_tokens(char **tok, size_t n)
         }
     }
     return out;
+}
+
+/* "--build NAME=PATH" or "--build NAME=git:REF"; resolved by resolve_builds. */
+static int add_build(ab_plan *p, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1]) return usage_error("run", "--build needs NAME=PATH or NAME=git:REF, not '%s'", arg);
+    size_t len = (size_t)(eq - arg);
+    for (size_t i = 0; i < len; i++)
+        if (!ab_build_name_char(arg[i]))
+            return usage_error("run", "--build: a build name is letters, digits, '.', '_' and '-', not in '%s'", arg);
+    for (size_t i = 0; i < p->n_builds; i++)
+        if (strlen(p->builds[i].name) == len && !strncmp(p->builds[i].name, arg, len))
+            return usage_error("run", "--build: build name given twice in '%s'", arg);
+    if (p->n_builds == AB_MAX_BUILDS) return usage_error("run", "--build: too many builds at '%s' (plan.h AB_MAX_BUILDS)", arg);
+    p->builds = grow(p->builds, p->n_builds + 1, sizeof *p->builds);
+    ab_plan_build *b = &p->builds[p->n_builds++];
+    memset(b, 0, sizeof *b);
+    b->name = strndup(arg, len);
+    if (!b->name) exit(AB_PARSE_USAGE);
+    b->source = dupstr(eq + 1);
+    return 0;
+}
+
+/* Every build to an absolute, runnable binary with the sample entry point. */
+static int resolve_builds(ab_plan *p)
+{
+    for (size_t i = 0; i < p->n_builds; i++) {
+        ab_plan_build *b = &p->builds[i];
+        char err[1024] = "";
+        if (ab_build_resolve(b->source, !p->quiet, &b->path, &b->commit, err, sizeof err) != 0) {
+            fprintf(stderr, "arenabench run: --build %s=%s: %s\n", b->name, b->source, err);
+            return AB_PARSE_USAGE;
+        }
+    }
+    return 0;
 }
 
 static int add_workloads(ab_plan *p, const char *list)
@@ -422,6 +470,13 @@ static const char run_help[] =
     "                    file); each sample gets a \"sim\" block (status simulated);\n"
     "                    runs the instrumented build, build/arenabench-tlbsim\n"
     "  --quiet           no progress and no summary lines\n"
+    "  --build NAME=PATH run every cell with this arenabench binary too (repeatable;\n"
+    "                    the first build is the baseline); NAME=git:REF builds REF of\n"
+    "                    the current directory's git repository in a cached worktree\n"
+    "  --target-ci PCT   add rounds until every cell's 95% CI half-width on wall time\n"
+    "                    (paired against the baseline build/variant) is within PCT%;\n"
+    "                    --reps is then the least number of rounds (docs/noise.md)\n"
+    "  --max-time SEC    the time budget of --target-ci (default 600)\n"
     "\n"
     "exit status: 0 all samples ok; 1 a sample failed or checksums disagree\n"
     "(results are still written); 2 bad input (nothing is written).\n";
@@ -445,7 +500,8 @@ static const char exec_help[] =
 enum {
     OPT_VARIANTS = 256, OPT_WORKLOADS, OPT_REPS, OPT_WARMUP, OPT_SCALE, OPT_EVENTS, OPT_PIN,
     OPT_SEED, OPT_TIMEOUT, OPT_OUT, OPT_HUGEPAGES, OPT_NO_TIMELINE, OPT_QUIET, OPT_HELP,
-    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_SETTLE, OPT_TLB_MODEL, OPT_SHARD, OPT_FORCE,
+    OPT_VARIANT, OPT_ENV, OPT_LABEL, OPT_SHOW_OUTPUT, OPT_SETTLE, OPT_BUILD, OPT_TARGET_CI, OPT_MAX_TIME,
+    OPT_TLB_MODEL, OPT_SHARD, OPT_FORCE,
 };
 
 /* --tlb-model: load and validate now, so a bad model stops the run before
@@ -613,10 +669,14 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         {"tlb-model", required_argument, NULL, OPT_TLB_MODEL},
         {"shard", required_argument, NULL, OPT_SHARD},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"build", required_argument, NULL, OPT_BUILD},
+        {"target-ci", required_argument, NULL, OPT_TARGET_CI},
+        {"max-time", required_argument, NULL, OPT_MAX_TIME},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     plan_defaults(p, AB_MODE_WORKLOADS);
+    bool max_time_given = false;
     bool events_given = false;
     int rc = 0, opt;
     optind = 0; /* full re-initialisation of GNU getopt */
@@ -637,6 +697,16 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
                 rc = usage_error("run", "%s", what);
             }
             break;
+        case OPT_BUILD: rc = add_build(p, optarg); break;
+        case OPT_TARGET_CI:
+            if (ab_parse_double(optarg, AB_TARGET_CI_MIN_PCT, 100, &p->target_ci_pct))
+                rc = usage_error("run", "--target-ci needs a percentage in [0.1, 100], not '%s'", optarg);
+            break;
+        case OPT_MAX_TIME:
+            max_time_given = true;
+            if (ab_parse_double(optarg, 1, 1e7, &p->max_time_s))
+                rc = usage_error("run", "--max-time needs seconds >= 1, not '%s'", optarg);
+            break;
         case OPT_TLB_MODEL: rc = set_tlb_model(p, optarg); break;
         case OPT_SHARD:
             if (ab_shard_parse(optarg, &p->shard))
@@ -649,6 +719,12 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
     }
     if (rc) return rc;
     if (optind < argc) return usage_error("run", "unexpected argument '%s'", argv[optind]);
+    if (p->n_builds && p->tlb_model)
+        return usage_error("run", "--build and --tlb-model together are not supported: a build's sample "
+                                  "entry point is not given the model%s", "");
+    if (max_time_given && p->target_ci_pct <= 0)
+        return usage_error("run", "--max-time is the budget of --target-ci; give --target-ci PCT too%s", "");
+    if (p->target_ci_pct > 0 && !max_time_given) p->max_time_s = AB_TARGET_CI_DEFAULT_MAX_TIME_S;
     if (p->n_variants == 0 && (rc = add_variants(p, default_variants))) return rc;
     if (p->n_workloads == 0) {
         for (const ab_workload *const *w = ab_workload_catalogue(); *w; w++) {
@@ -667,6 +743,9 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
         }
     }
     if (p->shard.count > 0 && (rc = keep_shard(p))) return rc;
+    /* Last: a git:REF build may take minutes, so only a plan that is
+     * otherwise sound gets that far. */
+    if ((rc = resolve_builds(p))) return rc;
     return finish_common(p, events_given);
 }
 
@@ -794,6 +873,13 @@ void ab_plan_free(ab_plan *p)
     free(p->variants);
     for (size_t i = 0; i < p->n_workloads; i++) free(p->workloads[i].spec);
     free(p->workloads);
+    for (size_t i = 0; i < p->n_builds; i++) {
+        free(p->builds[i].name);
+        free(p->builds[i].source);
+        free(p->builds[i].path);
+        free(p->builds[i].commit);
+    }
+    free(p->builds);
     for (size_t i = 0; i < p->n_plan_workloads; i++) free(p->plan_workloads[i]);
     free(p->plan_workloads);
     free_events(p);

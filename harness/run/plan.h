@@ -37,6 +37,15 @@ typedef struct ab_plan_variant {
     size_t n_env;
 } ab_plan_variant;
 
+/* One build (run --build NAME=PATH|git:REF): every sample of it is executed
+ * by its own arenabench binary through the `sample` entry point. */
+typedef struct ab_plan_build {
+    char *name;              /* as given on the command line */
+    char *source;            /* what was given after '=': a path or "git:REF" */
+    char *path;              /* the absolute path of the binary that runs its samples */
+    char *commit;            /* git:REF builds: the full commit id, else NULL */
+} ab_plan_build;
+
 typedef struct ab_plan_workload {
     char *spec;                  /* "name" or "name:param" (run) / the label (exec) */
     const ab_workload *workload; /* NULL in exec mode */
@@ -45,10 +54,17 @@ typedef struct ab_plan_workload {
 /* One sample: which cell, which repetition, and where it sits in the schedule. */
 typedef struct ab_slot {
     size_t variant, workload;
-    int rep;                 /* 0-based within warmup or measured reps */
+    int rep;                 /* 0-based within warmup or measured reps: the round, the key that pairs cells */
     bool warmup;
+    /* Index into plan->builds; 0 when there are none.  16 bits fill the
+     * padding after `warmup`: the slot keeps its size, so the driver's heap
+     * -- which forked children inherit, and with it the addresses the model's
+     * arenas get -- is laid out as before for runs without builds. */
+    uint16_t build;
     size_t order;            /* position in the schedule (0-based) */
 } ab_slot;
+/* At most this many --build (ab_slot.build). */
+#define AB_MAX_BUILDS 64
 
 typedef struct ab_plan {
     ab_plan_mode mode;
@@ -56,9 +72,17 @@ typedef struct ab_plan {
     size_t n_variants;
     ab_plan_workload *workloads;
     size_t n_workloads;
+    ab_plan_build *builds;   /* none: every sample runs in a fork of this process */
+    size_t n_builds;
     char **events;
     size_t n_events;
-    int reps, warmup;
+    int reps, warmup;        /* with target_ci_pct: reps is the least number of rounds */
+    /* run --target-ci PCT: add rounds (up to AB_TARGET_CI_MAX_ROUNDS) until
+     * every cell's 95% CI half-width on wall time is within PCT percent, or
+     * max_time_s is spent (harness/target_ci.h).  0 = off. */
+    double target_ci_pct;
+    double max_time_s;
+    int max_rounds;          /* rounds the schedule holds: reps, or the target-ci cap */
     double scale;
     uint64_t seed;
     int pin;                 /* CPU, or -1 */
@@ -70,6 +94,11 @@ typedef struct ab_plan {
     bool quiet;
     bool show_output;        /* exec: let the command's stdout/stderr through */
     char *out;               /* results path */
+    /* Test hook (the `sample` entry point only, from AB_SAMPLE_TEST_DELAY_US):
+     * sleep this long at the end of every measured phase, inside the timed
+     * span, so a test can make one build measurably slower.  The sample
+     * records it as "test_delay_ns". */
+    int64_t test_delay_ns;
     /* --tlb-model: the validated model (NULL: no simulation) and the file
      * it came from; see docs/tlb-model.md. */
     ab_tlb_model *tlb_model;
@@ -105,6 +134,12 @@ double ab_plan_default_timeout_s(double scale);
 #define AB_DEFAULT_WARMUP 1
 #define AB_DEFAULT_SEED 1
 #define AB_DEFAULT_OUT "results/out/latest.json"
+/* run --target-ci: the schedule holds at most this many measured rounds
+ * (the bound on the parent's per-sample records); --max-time defaults to
+ * AB_TARGET_CI_DEFAULT_MAX_TIME_S, the budget docs/noise.md measured with. */
+#define AB_TARGET_CI_MAX_ROUNDS 200
+#define AB_TARGET_CI_MIN_PCT 0.1
+#define AB_TARGET_CI_DEFAULT_MAX_TIME_S 600.0
 
 /* Option bounds; the parser and its messages both read them from here. */
 #define AB_REPS_MAX 100000            /* measured samples per cell */
@@ -125,9 +160,26 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *plan);
 int ab_plan_parse_exec(int argc, char **argv, ab_plan *plan);
 void ab_plan_free(ab_plan *plan);
 
-/* Number of cells and the index of a cell (variant-major). */
-static inline size_t ab_plan_n_cells(const ab_plan *p) { return p->n_variants * p->n_workloads; }
-static inline size_t ab_plan_cell(const ab_plan *p, size_t v, size_t w) { return v * p->n_workloads + w; }
+/* Builds as a dimension: 1 when the plan has none (the implicit "this process"). */
+static inline size_t ab_plan_n_builds(const ab_plan *p) { return p->n_builds ? p->n_builds : 1; }
+/* Number of cells and the index of a cell: variant-major, then build, then
+ * workload, so the builds of one variant sit next to each other. */
+static inline size_t ab_plan_n_cells(const ab_plan *p) { return p->n_variants * ab_plan_n_builds(p) * p->n_workloads; }
+static inline size_t ab_plan_cell(const ab_plan *p, size_t b, size_t v, size_t w)
+{
+    return (v * ab_plan_n_builds(p) + b) * p->n_workloads + w;
+}
+/* The inverse of ab_plan_cell. */
+static inline void ab_plan_cell_parts(const ab_plan *p, size_t cell, size_t *b, size_t *v, size_t *w)
+{
+    *w = cell % p->n_workloads;
+    *v = cell / p->n_workloads / ab_plan_n_builds(p);
+    *b = cell / p->n_workloads % ab_plan_n_builds(p);
+}
+static inline size_t ab_plan_slot_cell(const ab_plan *p, const ab_slot *s)
+{
+    return ab_plan_cell(p, s->build, s->variant, s->workload);
+}
 
 /*
  * Fill out[0 .. (warmup+reps)*n_cells-1]: `warmup` shuffled rounds, then

@@ -2,6 +2,7 @@
  * results.c -- assemble, summarise, check and atomically write results.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,27 @@ bool ab_results_checksums_agree(json_t *doc)
 
 /* ---- the document ---------------------------------------------------------- */
 
+/* --target-ci: every cell judged over the rounds that ran (the final
+ * verdict of the rule the runner stopped by).  Only ok samples have a wall
+ * time in the record, as the runner saw them; a sample the final verdict
+ * failed counts as missing. */
+static ab_cell_ci *target_ci_cells(const ab_plan *plan, const ab_run_record *rec, int reps)
+{
+    size_t n_cells = ab_plan_n_cells(plan);
+    ab_cell_ci *ci = malloc((n_cells ? n_cells : 1) * sizeof *ci);
+    double *wall = malloc((rec->n_samples ? rec->n_samples : 1) * sizeof *wall);
+    if (!ci || !wall) {
+        free(ci);
+        free(wall);
+        return NULL;
+    }
+    for (size_t i = 0; i < rec->n_samples; i++)
+        wall[i] = rec->samples[i].ran && rec->samples[i].status == AB_SAMPLE_OK ? rec->wall_ns[i] : NAN;
+    ab_target_ci_eval(plan, wall, rec->n_samples, reps, ci);
+    free(wall);
+    return ci;
+}
+
 static json_t *string_array(char *const *v, size_t n)
 {
     json_t *a = json_array();
@@ -217,7 +239,13 @@ static void set_shard(json_t *c, const ab_plan *plan)
     json_object_set_new(c, AB_KEY_CONFIG_WORKLOADS, workloads);
 }
 
-static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
+/* Measured rounds in the document: all of them, or as many as --target-ci ran. */
+static int rounds_of(const ab_plan *plan, const ab_run_record *rec)
+{
+    return plan->target_ci_pct > 0 ? rec->rounds_run : plan->reps;
+}
+
+static json_t *config(const ab_plan *plan, int reps, const ab_results_extra *extra)
 {
     json_t *variants = json_array(), *workloads = json_array();
     for (size_t v = 0; v < plan->n_variants; v++) json_array_append_new(variants, json_string(plan->variants[v].name));
@@ -231,7 +259,7 @@ static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
     json_t *c = json_pack("{s:s, s:o, s:o, s:i, s:i, s:f, s:I, s:o, s:o, s:f, s:o, s:o}",
                           AB_KEY_CONFIG_MODE, plan->mode == AB_MODE_EXEC ? "exec" : "workloads",
                           AB_KEY_CONFIG_VARIANTS, variants, AB_KEY_CONFIG_WORKLOADS, workloads,
-                          "reps", plan->reps, "warmup", plan->warmup, AB_KEY_CONFIG_SCALE, plan->scale,
+                          AB_KEY_CONFIG_REPS, reps, "warmup", plan->warmup, AB_KEY_CONFIG_SCALE, plan->scale,
                           AB_KEY_CONFIG_SEED, (json_int_t)plan->seed,
                           AB_KEY_CONFIG_EVENTS, string_array(plan->events, plan->n_events),
                           "pin", plan->pin >= 0 ? json_integer(plan->pin) : json_null(),
@@ -246,6 +274,16 @@ static json_t *config(const ab_plan *plan, const ab_results_extra *extra)
     json_object_set_new(c, AB_KEY_CONFIG_TLB_MODEL_FILE,
                         plan->tlb_model_path ? json_string(plan->tlb_model_path) : json_null());
     json_object_set_new(c, "schedule", json_string("warmup rounds first, then one seeded random permutation of all cells per rep round"));
+    if (plan->n_builds) {
+        json_t *builds = json_array();
+        for (size_t b = 0; b < plan->n_builds; b++) {
+            const ab_plan_build *pb = &plan->builds[b];
+            json_array_append_new(builds, json_pack("{s:s, s:s, s:s, s:o}", "name", pb->name, "source", pb->source,
+                                                    "path", pb->path, "commit",
+                                                    pb->commit ? json_string(pb->commit) : json_null()));
+        }
+        json_object_set_new(c, AB_KEY_CONFIG_BUILDS, builds);
+    }
     if (plan->mode == AB_MODE_EXEC) {
         json_t *cmds = json_object(), *env = json_object();
         for (size_t v = 0; v < plan->n_variants; v++) {
@@ -268,7 +306,8 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     json_object_set_new(doc, AB_KEY_TOOL, json_string("arenabench"));
     json_t *machine = ab_machine_json(argc, argv);
     json_object_set_new(doc, AB_KEY_MACHINE, machine ? machine : json_object());
-    json_t *cfg = config(plan, extra);
+    int reps = rounds_of(plan, rec);
+    json_t *cfg = config(plan, reps, extra);
     json_object_set_new(doc, AB_KEY_CONFIG, cfg);
 
     size_t n_cells = ab_plan_n_cells(plan);
@@ -280,12 +319,12 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     }
     /* Place samples in rep order within each cell (the schedule is by order). */
     for (int pass = 0; pass < 2; pass++)
-        for (int rep = 0; rep < (pass ? plan->reps : plan->warmup); rep++)
+        for (int rep = 0; rep < (pass ? reps : plan->warmup); rep++)
             for (size_t i = 0; i < rec->n_samples; i++) {
                 const ab_slot *sl = &plan->schedule[i];
                 if (sl->warmup != (pass == 0) || sl->rep != rep || !rec->samples[i].ran) continue;
                 json_t *s = assemble_sample(plan, rec, i);
-                size_t c = ab_plan_cell(plan, sl->variant, sl->workload);
+                size_t c = ab_plan_slot_cell(plan, sl);
                 if (sl->warmup) {
                     json_object_set_new(s, AB_KEY_TIMELINE, json_null());
                     json_array_append_new(warm[c], s);
@@ -296,18 +335,26 @@ json_t *ab_results_build(const ab_plan *plan, const ab_run_record *rec, const ab
     size_t failed = 0;
     for (size_t i = 0; i < rec->n_samples; i++)
         if (rec->samples[i].ran && rec->samples[i].status != AB_SAMPLE_OK) failed++;
-    for (size_t v = 0; v < plan->n_variants; v++)
-        for (size_t w = 0; w < plan->n_workloads; w++) {
-            size_t c = ab_plan_cell(plan, v, w);
-            json_t *cell = json_object();
-            json_object_set_new(cell, AB_KEY_VARIANT, json_string(plan->variants[v].name));
-            json_object_set_new(cell, AB_KEY_VARIANT_SPEC, json_string(plan->variants[v].spec_text));
-            json_object_set_new(cell, AB_KEY_WORKLOAD, json_string(plan->workloads[w].spec));
-            json_object_set_new(cell, AB_KEY_SAMPLES, measured[c]);
-            json_object_set_new(cell, AB_KEY_SUMMARY, ab_results_summary(measured[c], json_object_get(cfg, AB_KEY_CONFIG_EVENTS)));
-            json_object_set_new(cell, AB_KEY_WARMUP_SAMPLES, warm[c]);
-            json_array_append_new(cells, cell);
-        }
+    ab_cell_ci *ci = rec->wall_ns ? target_ci_cells(plan, rec, reps) : NULL;
+    for (size_t c = 0; c < n_cells; c++) {
+        size_t b, v, w;
+        ab_plan_cell_parts(plan, c, &b, &v, &w);
+        json_t *cell = json_object();
+        if (plan->n_builds) json_object_set_new(cell, AB_KEY_BUILD, json_string(plan->builds[b].name));
+        json_object_set_new(cell, AB_KEY_VARIANT, json_string(plan->variants[v].name));
+        json_object_set_new(cell, AB_KEY_VARIANT_SPEC, json_string(plan->variants[v].spec_text));
+        json_object_set_new(cell, AB_KEY_WORKLOAD, json_string(plan->workloads[w].spec));
+        json_object_set_new(cell, AB_KEY_SAMPLES, measured[c]);
+        json_object_set_new(cell, AB_KEY_SUMMARY, ab_results_summary(measured[c], json_object_get(cfg, AB_KEY_CONFIG_EVENTS)));
+        json_object_set_new(cell, AB_KEY_WARMUP_SAMPLES, warm[c]);
+        if (ci) json_object_set_new(cell, AB_KEY_TARGET_CI, ab_target_ci_cell_json(plan, &ci[c], plan->target_ci_pct));
+        json_array_append_new(cells, cell);
+    }
+    if (ci) {
+        json_object_set_new(json_object_get(doc, AB_KEY_CONFIG), AB_KEY_TARGET_CI,
+                            ab_target_ci_run_json(plan, ci, reps, rec->ci_stop));
+        free(ci);
+    }
     free(measured);
     free(warm);
     json_object_set_new(doc, AB_KEY_CELLS, cells);

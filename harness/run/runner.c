@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <math.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "allocators/reference.h"
+#include "harness/run/builds.h"
 #include "harness/run/child.h"
 #include "harness/run/fresh_sample.h"
 #include "harness/counters/counters.h"
@@ -93,6 +96,81 @@ static void take_child_verdict(ab_sample_record *r, json_t *s)
 
 /* ---- run mode ------------------------------------------------------------ */
 
+/* A build's sample (builds.h): exec its binary's sample entry point with
+ * stdout on the pipe; it writes the same JSON as ab_child_run_sample. */
+static _Noreturn void exec_build_sample(const ab_plan *plan, const ab_slot *slot, int out_fd)
+{
+    const ab_plan_build *b = &plan->builds[slot->build];
+    char scale[40], seed[32], pin[16];
+    snprintf(scale, sizeof scale, "%.17g", plan->scale);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)plan->seed);
+    snprintf(pin, sizeof pin, "%d", plan->pin);
+    size_t len = 1;
+    for (size_t e = 0; e < plan->n_events; e++) len += strlen(plan->events[e]) + 1;
+    char *events = malloc(len + sizeof "none");
+    if (!events) _exit(3);
+    strcpy(events, plan->n_events ? "" : "none");
+    for (size_t e = 0; e < plan->n_events; e++) {
+        if (e) strcat(events, ",");
+        strcat(events, plan->events[e]);
+    }
+    char *argv[24];
+    size_t n = 0;
+    argv[n++] = b->path;
+    argv[n++] = AB_SAMPLE_COMMAND;
+    argv[n++] = "--quiet";
+    argv[n++] = "--reps";
+    argv[n++] = "1";
+    argv[n++] = "--warmup";
+    argv[n++] = "0";
+    argv[n++] = "--variants";
+    argv[n++] = plan->variants[slot->variant].name;
+    argv[n++] = "--workloads";
+    argv[n++] = plan->workloads[slot->workload].spec;
+    argv[n++] = "--scale";
+    argv[n++] = scale;
+    argv[n++] = "--seed";
+    argv[n++] = seed;
+    argv[n++] = "--events";
+    argv[n++] = events;
+    if (plan->pin >= 0) {
+        argv[n++] = "--pin";
+        argv[n++] = pin;
+    }
+    if (!plan->timeline) argv[n++] = "--no-timeline";
+    argv[n] = NULL;
+    if (dup2(out_fd, STDOUT_FILENO) < 0) _exit(3);
+    unsetenv(AB_SAMPLE_TEST_DELAY_ENV);
+    execv(b->path, argv);
+    char reason[300];
+    snprintf(reason, sizeof reason, "cannot execute build %s (%s): %s", b->name, b->path, strerror(errno));
+    json_t *fail = ab_sample_failure_json(AB_SAMPLE_FAILED, reason, plan->events, plan->n_events);
+    char *text = fail ? json_dumps(fail, JSON_COMPACT) : NULL;
+    if (text) {
+        ssize_t ignored = write(STDOUT_FILENO, text, strlen(text));
+        (void)ignored;
+    }
+    _exit(0);
+}
+
+/*
+ * --target-ci: the wall time of an ok sample, for the stopping rule.  The
+ * parse's memory is returned to the kernel (malloc_trim), so the parent's
+ * resident size that forked children start with stays as flat as the
+ * reused sample buffer keeps it.
+ */
+static void note_wall(ab_run_record *rec, const ab_sample_record *r, const ab_fc_buffer *b)
+{
+    json_t *s = json_loadb(b->data, b->len, 0, NULL);
+    ab_sample_status st;
+    json_t *w = json_object_get(s, ab_metric_key(AB_M_WALL_NS));
+    if (ab_sample_status_parse(json_string_value(json_object_get(s, AB_KEY_STATUS)), &st) && st == AB_SAMPLE_OK &&
+        json_is_number(w))
+        rec->wall_ns[r - rec->samples] = json_number_value(w);
+    json_decref(s);
+    malloc_trim(0);
+}
+
 typedef struct forked_sample {
     const ab_plan *plan;
     const ab_slot *slot;
@@ -101,6 +179,7 @@ typedef struct forked_sample {
 static int forked_sample_child(void *arg, int out_fd)
 {
     const forked_sample *fs = arg;
+    if (fs->plan->n_builds) exec_build_sample(fs->plan, fs->slot, out_fd);
     /* Simulated TLB figures must not depend on the driver's heap. */
     if (fs->plan->tlb_model) ab_fresh_sample_exec(fs->plan, fs->slot, out_fd);
     ab_child_run_sample(fs->plan, fs->slot, out_fd);
@@ -148,8 +227,11 @@ static void run_forked_sample(const ab_plan *plan, const ab_slot *slot, ab_run_r
         return;
     }
     /* Parsed after the schedule (see ab_runner_run), not now: parsing
-     * here would grow the parent's heap, which every later child inherits. */
+     * here would grow the parent's heap, which every later child inherits.
+     * --target-ci needs the wall time now; it parses and gives the heap
+     * back at once (note_wall). */
     spool_json(rec, r, b->data, b->len);
+    if (rec->wall_ns) note_wall(rec, r, b);
 }
 
 /* ---- exec mode ----------------------------------------------------------- */
@@ -367,11 +449,50 @@ static void progress(const ab_plan *plan, size_t i, int64_t started_ns)
     size_t n = plan->n_slots;
     double elapsed = (ab_fc_now_ns() - started_ns) / 1e9;
     double eta = i > 0 ? elapsed / (double)i * (double)(n - i) : 0;
-    fprintf(stderr, "\r\033[K[sample %zu/%zu] cell %zu of %zu: %s x %s %s %d  ETA %02d:%02d",
-            i + 1, n, ab_plan_cell(plan, s->variant, s->workload) + 1, ab_plan_n_cells(plan),
+    fprintf(stderr, "\r\033[K[sample %zu/%zu] cell %zu of %zu: %s%s%s x %s %s %d  ETA %02d:%02d",
+            i + 1, n, ab_plan_slot_cell(plan, s) + 1, ab_plan_n_cells(plan),
+            plan->n_builds ? plan->builds[s->build].name : "", plan->n_builds ? "/" : "",
             plan->variants[s->variant].name, plan->workloads[s->workload].spec,
             s->warmup ? "warmup" : "rep", s->rep + 1, (int)eta / 60, (int)eta % 60);
     fflush(stderr);
+}
+
+/*
+ * After measured round `rounds` (1-based count) of a --target-ci run: judge
+ * the cells, show the widest, and say whether to stop (target_ci.h).
+ */
+static ab_ci_stop target_ci_round_done(const ab_plan *plan, const ab_run_record *rec, int rounds, double elapsed_s,
+                                       double round_s, bool tty)
+{
+    size_t n_cells = ab_plan_n_cells(plan), n_ran = (size_t)(plan->warmup + rounds) * n_cells;
+    double *wall = malloc(n_ran * sizeof *wall);
+    ab_cell_ci *ci = malloc(n_cells * sizeof *ci);
+    if (!wall || !ci) {
+        free(wall);
+        free(ci);
+        return AB_CI_STOP_NONE;
+    }
+    for (size_t i = 0; i < n_ran; i++) wall[i] = rec->wall_ns[i];
+    ab_target_ci_eval(plan, wall, n_ran, rounds, ci);
+    size_t widest;
+    bool reached = ab_target_ci_reached(plan, ci, plan->target_ci_pct, &widest);
+    ab_ci_stop stop = AB_CI_STOP_NONE;
+    if (reached && rounds >= plan->reps) stop = AB_CI_STOP_REACHED;
+    else if (elapsed_s + round_s > plan->max_time_s) stop = AB_CI_STOP_TIME;
+    if (!plan->quiet) {
+        char label[256] = "-";
+        if (widest != SIZE_MAX) ab_plan_cell_label(plan, widest, label, sizeof label);
+        double h = widest != SIZE_MAX ? ci[widest].half_width_pct : NAN;
+        char width[32] = "n/a (fewer than 2 values)";
+        if (isfinite(h)) snprintf(width, sizeof width, "+-%.2f%%", h);
+        fprintf(stderr, "%s[round %d] widest 95%% CI %s (%s%s), target +-%g%%; %.0f of %.0f s\n",
+                tty ? "\r\033[K" : "", rounds, width, label,
+                widest != SIZE_MAX && ci[widest].kind == AB_CI_PAIRED ? ", paired" : "", plan->target_ci_pct,
+                elapsed_s, plan->max_time_s);
+    }
+    free(wall);
+    free(ci);
+    return stop;
 }
 
 int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
@@ -419,6 +540,20 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     ab_fc_buffer b = {0};
     if (plan->mode == AB_MODE_WORKLOADS) ab_fc_buffer_reserve(&b, AB_SAMPLE_BUFFER_BYTES);
     ab_fc_guard_install(); /* a driver that dies of a signal takes the sample's group along */
+    if (plan->target_ci_pct > 0) {
+        rec->wall_ns = malloc((plan->n_slots ? plan->n_slots : 1) * sizeof *rec->wall_ns);
+        if (!rec->wall_ns) {
+            fprintf(stderr, "arenabench: out of memory for --target-ci\n");
+            sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+            ab_fc_buffer_free(&b);
+            if (sigchld_fd >= 0) close(sigchld_fd);
+            return -1;
+        }
+        for (size_t i = 0; i < plan->n_slots; i++) rec->wall_ns[i] = NAN;
+    }
+    rec->rounds_run = plan->max_rounds;
+    size_t n_cells = ab_plan_n_cells(plan);
+    int64_t round_started = started;
     for (size_t i = 0; i < plan->n_slots; i++) {
         /* Take delivery of an interrupt that arrived while blocked. */
         sigprocmask(SIG_UNBLOCK, &intr, NULL);
@@ -431,9 +566,27 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         r->exit_code = -1;
         if (plan->mode == AB_MODE_EXEC) run_exec_sample(plan, &plan->schedule[i], rec, r, sigchld_fd, &waitmask);
         else run_forked_sample(plan, &plan->schedule[i], rec, r, &b, &waitmask);
+        if (plan->target_ci_pct > 0 && (i + 1) % n_cells == 0 && !plan->schedule[i].warmup) {
+            int64_t now = ab_fc_now_ns();
+            rec->ci_stop = target_ci_round_done(plan, rec, (int)((i + 1) / n_cells) - plan->warmup,
+                                                (now - started) / 1e9, (now - round_started) / 1e9, show_progress);
+            round_started = now;
+            if (rec->ci_stop != AB_CI_STOP_NONE) break;
+        }
     }
     ab_fc_guard_remove();
     if (show_progress) fprintf(stderr, "\r\033[K");
+    if (plan->target_ci_pct > 0) {
+        size_t done = 0;
+        while (done < plan->n_slots && rec->samples[done].ran) done++;
+        /* An interrupt may leave a round half done: keep its samples (as
+         * a run without --target-ci does); they pair by round or not at all. */
+        size_t per = n_cells ? n_cells : 1;
+        int begun = (int)((done + per - 1) / per) - plan->warmup;
+        rec->rounds_run = begun > 0 ? begun : 0;
+        if (interrupt_signal) rec->ci_stop = AB_CI_STOP_INTERRUPTED;
+        else if (rec->ci_stop == AB_CI_STOP_NONE) rec->ci_stop = AB_CI_STOP_MAX_ROUNDS;
+    }
     ab_fc_buffer_free(&b);
     if (plan->mode == AB_MODE_WORKLOADS)
         for (size_t i = 0; i < plan->n_slots; i++)
@@ -467,5 +620,6 @@ void ab_run_record_free(ab_run_record *rec)
 {
     if (rec->spool) fclose(rec->spool);
     free(rec->samples);
+    free(rec->wall_ns);
     memset(rec, 0, sizeof *rec);
 }

@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include "harness/run/plan.h"
 #include "harness/results/schema.h"
+#include "harness/run/target_ci.h"
 
 
 typedef struct ab_sample_record {
@@ -46,6 +47,17 @@ typedef struct ab_run_record {
     bool interrupted;           /* SIGINT/SIGTERM/SIGHUP stopped the schedule */
     int interrupt_signal;
     double total_wall_s;
+    /* Measured rounds completed (all of them without --target-ci), and why
+     * a --target-ci run stopped (target_ci.h). */
+    int rounds_run;
+    ab_ci_stop ci_stop;
+    /* --target-ci only, else NULL: each ok sample's wall_ns as it arrived,
+     * NaN for the others; indexed like samples.  Allocated only then, so a
+     * run without --target-ci lays out the driver's memory -- which every
+     * forked child inherits, and with it where the model's arenas land and
+     * how many pools they lose to alignment -- exactly as before (the CI
+     * baseline's arena counts depend on it). */
+    double *wall_ns;
 } ab_run_record;
 
 /* SIGINT/SIGTERM/SIGHUP set a flag that stops the schedule after killing the
