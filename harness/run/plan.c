@@ -646,7 +646,7 @@ static int keep_shard(ab_plan *p)
     return AB_PARSE_USAGE;
 }
 
-/* The six presets, in the order tables show them. */
+/* The default matrix's presets, in the order tables show them. */
 static const char default_variants[] = "4k,hugetlb,hugetlb-main,hugepages-nopool,thp,thp-1m,noreclaim,mostfull";
 
 int ab_plan_parse_run(int argc, char **argv, ab_plan *p)

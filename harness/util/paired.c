@@ -10,6 +10,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include "harness/util/paired.h"
+#include "harness/util/report_stats.h"
 
 static long find_round(const long *round, size_t n, long want, size_t *at)
 {
@@ -70,45 +71,23 @@ static double signed_rank_exact_cdf(size_t n, double w)
     return below / ldexp(1.0, (int)n);
 }
 
-typedef struct abs_index {
-    double abs_value;
-    bool positive;
-} abs_index;
-
-static int cmp_abs(const void *x, const void *y)
-{
-    double a = ((const abs_index *)x)->abs_value, b = ((const abs_index *)y)->abs_value;
-    return (a > b) - (a < b);
-}
-
 ab_signed_rank ab_wilcoxon_signed_rank(const double *d, size_t n)
 {
     ab_signed_rank r = {.valid = false, .w_plus = NAN, .p = NAN};
-    abs_index *v = malloc((n ? n : 1) * sizeof *v);
+    ab_ranked_value *v = malloc((n ? n : 1) * sizeof *v);
     if (!v)
         return r;
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (d[i] != 0)   /* zero differences carry no sign: dropped ("wilcox") */
-            v[m++] = (abs_index){fabs(d[i]), d[i] > 0};
+            v[m++] = (ab_ranked_value){fabs(d[i]), d[i] > 0};
     r.n_nonzero = m;
     if (!m) {
         free(v);
         return r;
     }
-    qsort(v, m, sizeof *v, cmp_abs);
-    double w_plus = 0, tie_term = 0;
-    for (size_t i = 0; i < m;) {
-        size_t j = i;
-        while (j + 1 < m && v[j + 1].abs_value == v[i].abs_value)
-            j++;
-        double midrank = (double)(i + j) / 2 + 1, t = (double)(j - i + 1);
-        tie_term += t * t * t - t;
-        for (size_t k = i; k <= j; k++)
-            if (v[k].positive)
-                w_plus += midrank;
-        i = j + 1;
-    }
+    double tie_term;
+    double w_plus = ab_group_rank_sum(v, m, &tie_term);
     free(v);
     double nn = (double)m, total = nn * (nn + 1) / 2, mean = total / 2;
     r.valid = true;

@@ -113,14 +113,28 @@ ab_rel_change ab_relative_change(const double *base, size_t nb, const double *ca
     return r;
 }
 
-typedef struct ranked {
-    double v;
-    int from_a;
-} ranked;
-
 static int cmp_ranked(const void *x, const void *y)
 {
-    return cmp_double(&((const ranked *)x)->v, &((const ranked *)y)->v);
+    return cmp_double(&((const ab_ranked_value *)x)->value, &((const ab_ranked_value *)y)->value);
+}
+
+double ab_group_rank_sum(ab_ranked_value *v, size_t n, double *tie_term)
+{
+    qsort(v, n, sizeof *v, cmp_ranked);
+    double rank_sum = 0;
+    *tie_term = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[j + 1].value == v[i].value)
+            j++;
+        double midrank = (double)(i + j) / 2 + 1, t = (double)(j - i + 1);
+        *tie_term += t * t * t - t;
+        for (size_t k = i; k <= j; k++)
+            if (v[k].in_group)
+                rank_sum += midrank;
+        i = j + 1;
+    }
+    return rank_sum;
 }
 
 /*
@@ -174,27 +188,15 @@ ab_test_result ab_mann_whitney_u(const double *a, size_t na, const double *b, si
     if (!na || !nb)
         return r;
     size_t n = na + nb;
-    ranked *all = malloc(n * sizeof *all);
+    ab_ranked_value *all = malloc(n * sizeof *all);
     if (!all)
         return r;
     for (size_t i = 0; i < na; i++)
-        all[i] = (ranked){a[i], 1};
+        all[i] = (ab_ranked_value){a[i], true};
     for (size_t i = 0; i < nb; i++)
-        all[na + i] = (ranked){b[i], 0};
-    qsort(all, n, sizeof *all, cmp_ranked);
-    /* Midranks for ties; tie_term accumulates sum(t^3 - t) over tie groups. */
-    double rank_sum_a = 0, tie_term = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && all[j + 1].v == all[i].v)
-            j++;
-        double midrank = (double)(i + j) / 2 + 1, t = (double)(j - i + 1);
-        tie_term += t * t * t - t;
-        for (size_t k = i; k <= j; k++)
-            if (all[k].from_a)
-                rank_sum_a += midrank;
-        i = j + 1;
-    }
+        all[na + i] = (ab_ranked_value){b[i], false};
+    double tie_term;
+    double rank_sum_a = ab_group_rank_sum(all, n, &tie_term);
     free(all);
     double u = rank_sum_a - (double)na * (double)(na + 1) / 2;
     double mu = (double)na * (double)nb / 2;

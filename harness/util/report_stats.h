@@ -56,6 +56,19 @@ typedef struct ab_test_result {
     bool exact;        /* Mann-Whitney: exact distribution used */
 } ab_test_result;
 
+/* A value, and whether it belongs to the group whose rank sum a rank test
+ * wants (sample A for Mann-Whitney U, the positive differences for the
+ * Wilcoxon signed-rank test). */
+typedef struct ab_ranked_value {
+    double value;
+    bool in_group;
+} ab_ranked_value;
+
+/* Sorts v by value and returns the sum of the 1-based midranks (tied values
+ * share the mean of their ranks) of the values in the group; *tie_term gets
+ * sum(t^3 - t) over the tie groups, the tie correction of both tests. */
+double ab_group_rank_sum(ab_ranked_value *v, size_t n, double *tie_term);
+
 ab_test_result ab_mann_whitney_u(const double *a, size_t na, const double *b, size_t nb);
 ab_test_result ab_welch_t(const double *a, size_t na, const double *b, size_t nb);
 
