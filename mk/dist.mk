@@ -13,7 +13,7 @@ DIST_NAME    := arenabench-$(VERSION)-$(DIST_ARCH)
 DIST_DIR     := dist
 DIST_TARBALL := $(DIST_DIR)/$(DIST_NAME).tar.gz
 DIST_STAGE   := $(BUILD)/dist/$(DIST_NAME)
-DIST_LDLIBS  := -Wl,-Bstatic -lpfm -ljansson -Wl,-Bdynamic -ldl -lm -lpthread
+DIST_LDLIBS  := -Wl,-Bstatic -lpfm -ljansson -lgsl -lgslcblas -Wl,-Bdynamic -ldl -lm -lpthread
 CLEAN_EXTRA  += $(DIST_DIR)
 
 .PHONY: dist dist-check
