@@ -119,10 +119,12 @@ static void usage(FILE *f)
             "in the worse direction AND is significant; beyond the threshold but not significant is\n"
             "'inconclusive', with the reason.  Counters must also move by more than a floor of a few\n"
             "events.  Significance depends on the shape:\n"
-            "  within one file   samples pair by round: the change is the geometric mean of the\n"
-            "                    per-round ratios, tested by a paired t test on their logs (default)\n"
-            "                    or --test wilcoxon (signed-rank); cells that do not pair fall back\n"
-            "                    to Mann-Whitney U\n"
+            "  within one file   samples pair by round.  Default (auto): from %d rounds the change is\n"
+            "                    the Hodges-Lehmann estimate of the per-round ratio with its rank\n"
+            "                    interval, tested by the Wilcoxon signed-rank test; below, the\n"
+            "                    geometric mean of the ratios and a paired t test on their logs\n"
+            "                    (--test wilcoxon or paired-t force one); cells that do not pair\n"
+            "                    fall back to Mann-Whitney U\n"
             "  several runs      the run is the unit: Welch's t on the logs of the runs' means\n"
             "  one run per side  run-to-run noise is estimated across the cells of the metric and\n"
             "                    added to the within-run noise; a change that moved every cell alike\n"
@@ -140,12 +142,12 @@ static void usage(FILE *f)
             "  --metrics LIST   comma-separated metrics; NAME=PCT sets that metric's own threshold or\n"
             "                   tolerance (e.g. rss_peak_kb=10,counters.page-faults=5,alloc.arenas_current)\n"
             "                   default (counters: every event in both files):\n                   ",
-            AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT, DEFAULT_PAIRED_THRESHOLD_PCT);
+            AB_SIGNED_RANK_MIN_PAIRS, AB_MWU_EXACT_MAX, DEFAULT_THRESHOLD_PCT, DEFAULT_PAIRED_THRESHOLD_PCT);
     ab_metric_print_names(f, AB_LIST_COMPARE, "                   ", HELP_WIDTH);
     fprintf(f,
             "\n"
             "  --alpha A        significance level (default %.2f)\n"
-            "  --test T         paired-t (default within a file) or wilcoxon; mwu or welch\n"
+            "  --test T         auto (default), wilcoxon or paired-t within a file; mwu or welch\n"
             "  --format F       text (default) or md\n"
             "  --verbose        list every comparison, not only the ones that changed\n"
             "  --by machine     match cells by variant, workload and machine (VARIANT@MACHINE):\n"
@@ -246,7 +248,7 @@ static int settle_mode(compare_opts *o)
         fprintf(stderr, "arenabench compare: --vs needs results on both sides: BASE... --vs NEW...\n");
         return -1;
     }
-    if (o->test_given && ab_test_kind_paired(o->test)) {
+    if (o->test_given && ab_test_kind_paired(o->test) && o->test != AB_TEST_AUTO) {
         fprintf(stderr, "arenabench compare: --test %s pairs rounds of one file; across runs use the default, "
                         "mwu or welch\n",
                 ab_test_kind_name(o->test));
@@ -273,7 +275,7 @@ static int parse_args(int argc, char **argv, compare_opts *o)
     o->threshold = DEFAULT_THRESHOLD_PCT / 100;
     o->alpha = DEFAULT_ALPHA;
     o->format = AB_FMT_TEXT;
-    o->test = AB_TEST_PAIRED_T;
+    o->test = AB_TEST_AUTO;
     int c;
     double pct;
     optind = 1;
@@ -319,7 +321,8 @@ static int parse_args(int argc, char **argv, compare_opts *o)
             break;
         case 'T':
             if (ab_test_kind_parse(optarg, &o->test)) {
-                fprintf(stderr, "arenabench compare: unknown test '%s' (paired-t, wilcoxon, mwu or welch)\n", optarg);
+                fprintf(stderr, "arenabench compare: unknown test '%s' (auto, paired-t, wilcoxon, mwu or welch)\n",
+                        optarg);
                 return -1;
             }
             o->test_given = true;
@@ -415,8 +418,10 @@ static const char *test_description(const compare_opts *o, size_t kb, size_t kn)
     if (o->test_given && !ab_test_kind_paired(o->test))
         return o->test == AB_TEST_WELCH ? "Welch's t test on the samples" : "Mann-Whitney U test on the samples";
     if (o->mode == MODE_WITHIN)
-        return o->test == AB_TEST_WILCOXON ? "paired by round, Wilcoxon signed-rank"
-                                           : "paired by round, t test on log ratios";
+        return o->test == AB_TEST_WILCOXON   ? "paired by round, Hodges-Lehmann ratio, Wilcoxon signed-rank"
+               : o->test == AB_TEST_PAIRED_T ? "paired by round, t test on log ratios"
+                                             : "paired by round, Hodges-Lehmann ratio and Wilcoxon signed-rank "
+                                               "(paired t below " AB_SIGNED_RANK_MIN_PAIRS_TEXT " rounds)";
     if (kb == 1 && kn == 1)
         return "one run per side, run-to-run noise estimated across cells";
     return "run as the unit, Welch's t on log run means";

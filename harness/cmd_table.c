@@ -80,7 +80,8 @@ static void usage(FILE *f)
             "\n"
             "  --format F     text (default), md, or csv (long format: one line per cell)\n"
             "  --out DIR      also write each table to DIR/table-METRIC.md and .csv\n"
-            "  --test T       paired-t (default) or wilcoxon (paired, by round), mwu or welch (unpaired)\n"
+            "  --test T       auto (default), wilcoxon or paired-t (paired, by round; docs/noise.md),\n"
+            "                 mwu or welch (unpaired)\n"
             "  --costs        only the costs table (fork/COW, bloat, THP; docs/costs.md), which\n"
             "                 the default output also ends with when the file has prefork or\n"
             "                 survivors cells (DIR/table-costs.md with --out)\n"
@@ -115,7 +116,7 @@ static int parse_args(int argc, char **argv, table_opts *o)
     };
     memset(o, 0, sizeof *o);
     o->format = AB_FMT_TEXT;
-    o->test = AB_TEST_PAIRED_T;
+    o->test = AB_TEST_AUTO;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:m:f:o:h", long_opts, NULL)) != -1) {
@@ -136,7 +137,8 @@ static int parse_args(int argc, char **argv, table_opts *o)
         case 'o': o->out_dir = optarg; break;
         case 'T':
             if (ab_test_kind_parse(optarg, &o->test)) {
-                fprintf(stderr, "arenabench table: unknown test '%s' (paired-t, wilcoxon, mwu or welch)\n", optarg);
+                fprintf(stderr, "arenabench table: unknown test '%s' (auto, paired-t, wilcoxon, mwu or welch)\n",
+                        optarg);
                 return -1;
             }
             break;
@@ -318,10 +320,16 @@ static int build(const ab_results *r, const char *metric, const char *baseline, 
     char how[300];
     if (ab_test_kind_paired(test))
         snprintf(how, sizeof how,
-                 "cells: median; change vs the baseline = geometric mean of the per-round ratios [95%% CI], "
+                 "cells: median; change vs the baseline = %s [95%% CI], "
                  "~ = not significant (%s, p >= %.2f); cells that do not pair by round: change of the mean, "
                  "Mann-Whitney U",
-                 test == AB_TEST_WILCOXON ? "paired Wilcoxon signed-rank" : "paired t on log ratios", TABLE_ALPHA);
+                 test == AB_TEST_PAIRED_T ? "geometric mean of the per-round ratios"
+                                          : "Hodges-Lehmann estimate of the per-round ratio",
+                 test == AB_TEST_WILCOXON   ? "Wilcoxon signed-rank"
+                 : test == AB_TEST_PAIRED_T ? "paired t on log ratios"
+                                            : "Wilcoxon signed-rank; paired t and geometric mean below " AB_SIGNED_RANK_MIN_PAIRS_TEXT
+                                              " rounds",
+                 TABLE_ALPHA);
     else
         snprintf(how, sizeof how,
                  "cells: median; change of the mean vs the baseline [95%% CI]; ~ = not significant (%s, p >= %.2f)",

@@ -1,12 +1,15 @@
 /*
  * test_paired.c -- the paired statistics (harness/util/paired.h) and the
  * unpaired tests (report_stats.h) against independent values:
- *   - hand-counted exact signed-rank probabilities (n = 6: 2^6 sign patterns);
+ *   - hand-counted exact signed-rank probabilities (n = 6: 2^6 sign patterns)
+ *     and Hodges-Lehmann intervals (n = 6, 7: the Walsh averages by hand);
  *   - pairing by round number, not by position;
  *   - scipy.stats (Debian python3-scipy, a test-only dependency) computing
  *     ttest_rel, t.ppf, wilcoxon (exact and approximate), mannwhitneyu and
- *     Welch's ttest_ind on the same data.  Without scipy those cases skip and
- *     say why.
+ *     Welch's ttest_ind on the same data; the Hodges-Lehmann interval by
+ *     inverting scipy's signed-rank test (a shift just inside the interval
+ *     is not significant, one just outside is).  Without scipy those cases
+ *     skip and say why.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -80,6 +83,62 @@ static void test_signed_rank_exact_by_hand(void **state)
     assert_close(w.p, 2.0 / 64, 1e-12);
 }
 
+static void test_hodges_lehmann_by_hand(void **state)
+{
+    (void)state;
+    /* d = 1..6: 21 Walsh averages, median 3.5.  With 6 values only W+ = 0
+     * or 21 is beyond the 2.5% tails (1/64 each), so the 95% interval runs
+     * from the smallest Walsh average to the largest. */
+    const double six[] = {1, 2, 3, 4, 5, 6};
+    ab_hodges_lehmann h = ab_hodges_lehmann_ci(six, 6, 0.95);
+    assert_true(h.valid && h.exact);
+    assert_close(h.estimate, 3.5, 1e-15);
+    assert_close(h.lo, 1, 0);
+    assert_close(h.hi, 6, 0);
+    /* d = 1..7: P(W+ <= 2) = 3/128 <= 2.5% < P(W+ <= 3) = 5/128, so the
+     * interval is the 3rd smallest to the 3rd largest Walsh average:
+     * 1, 1.5, [2], 2, ... and 7, 6.5, [6], 6, ... (R: wilcox.test(1:7,
+     * conf.int = TRUE) gives 2 to 6 at 95.3%). */
+    const double seven[] = {7, 1, 6, 2, 5, 3, 4};
+    h = ab_hodges_lehmann_ci(seven, 7, 0.95);
+    assert_close(h.estimate, 4, 1e-15);
+    assert_close(h.lo, 2, 0);
+    assert_close(h.hi, 6, 0);
+    /* Five values give no 95% interval (2/32 > 5%), only the estimate. */
+    h = ab_hodges_lehmann_ci(six, 5, 0.95);
+    assert_true(h.valid && isnan(h.lo) && isnan(h.hi));
+    assert_close(h.estimate, 3, 1e-15);
+    /* Zeros are dropped, as the test drops them; all zero is no change. */
+    const double zeros[] = {0, 0, 0};
+    h = ab_hodges_lehmann_ci(zeros, 3, 0.95);
+    assert_true(h.valid && h.estimate == 0 && h.lo == 0 && h.hi == 0);
+    /* One wild value moves the mean, not the Hodges-Lehmann estimate: the
+     * reason it is the default for wall time. */
+    const double burst[] = {0.01, 0.02, 0.01, 0.03, 0.02, 0.01, 0.02, 0.9};
+    h = ab_hodges_lehmann_ci(burst, 8, 0.95);
+    assert_true(h.estimate < 0.03 && h.hi < 0.5);
+}
+
+static void test_auto_picks_by_rounds(void **state)
+{
+    (void)state;
+    const double base[] = {100, 100, 100, 100, 100, 100, 100};
+    const double cand[] = {101, 103, 102, 104, 101, 99, 150};
+    ab_paired_ratio r = ab_paired_ratio_test(base, cand, AB_SIGNED_RANK_MIN_PAIRS - 1, 0.95, AB_PAIRED_AUTO);
+    assert_int_equal(r.test, AB_PAIRED_T);
+    r = ab_paired_ratio_test(base, cand, AB_SIGNED_RANK_MIN_PAIRS, 0.95, AB_PAIRED_AUTO);
+    assert_int_equal(r.test, AB_PAIRED_WILCOXON);
+    /* The signed-rank ratio is the Hodges-Lehmann estimate of the log ratios. */
+    double d[7];
+    for (size_t i = 0; i < 7; i++) d[i] = log(cand[i] / base[i]);
+    r = ab_paired_ratio_test(base, cand, 7, 0.95, AB_PAIRED_AUTO);
+    ab_hodges_lehmann h = ab_hodges_lehmann_ci(d, 7, 0.95);
+    assert_close(r.ratio, exp(h.estimate), 1e-15);
+    assert_close(r.lo, exp(h.lo), 1e-15);
+    assert_close(r.hi, exp(h.hi), 1e-15);
+    assert_close(r.half_width, (r.hi - r.lo) / 2 / r.ratio, 1e-15);
+}
+
 static void test_paired_ratio_constant_slowdown(void **state)
 {
     (void)state;
@@ -114,6 +173,16 @@ static bool have_scipy(char *why, size_t len)
         return true;
     snprintf(why, len, "%s has no scipy (Debian python3-scipy; `make deps` installs it)", AB_PYTHON);
     return false;
+}
+
+/* Skips the calling test (cmocka's skip() leaves it) when there is no scipy. */
+static void require_scipy(void)
+{
+    char why[256];
+    if (!have_scipy(why, sizeof why)) {
+        print_message("skipped: %s\n", why);
+        skip();
+    }
 }
 
 static void py_list(FILE *f, const char *name, const double *x, size_t n)
@@ -165,24 +234,28 @@ static void timings(uint64_t seed, double scale, double *x, size_t n)
     }
 }
 
+/* A paired case: base from `seed`, cand from `seed + offset` at `effect` x. */
+typedef struct timing_case {
+    uint64_t seed;
+    size_t n;
+    double effect;
+} timing_case;
+
+static size_t case_timings(const timing_case *tc, uint64_t offset, double *base, double *cand)
+{
+    timings(tc->seed, 100, base, tc->n);
+    timings(tc->seed + offset, 100 * tc->effect, cand, tc->n);
+    return tc->n;
+}
+
 static void test_paired_against_scipy(void **state)
 {
     (void)state;
-    char why[256];
-    if (!have_scipy(why, sizeof why)) {
-        print_message("skipped: %s\n", why);
-        skip();
-    }
-    static const struct {
-        uint64_t seed;
-        size_t n;
-        double effect;
-    } cases[] = {{1, 10, 1.05}, {2, 7, 1.0}, {3, 30, 0.97}, {4, 60, 1.02}};
+    require_scipy();
+    static const timing_case cases[] = {{1, 10, 1.05}, {2, 7, 1.0}, {3, 30, 0.97}, {4, 60, 1.02}};
     for (size_t c = 0; c < N(cases); c++) {
         double base[64], cand[64];
-        size_t n = cases[c].n;
-        timings(cases[c].seed, 100, base, n);
-        timings(cases[c].seed + 100, 100 * cases[c].effect, cand, n);
+        size_t n = case_timings(&cases[c], 100, base, cand);
         double want[8];
         size_t got = scipy_eval(base, n, cand, n,
                                 "d = [math.log(y / x) for x, y in zip(a, b)]\n"
@@ -213,14 +286,44 @@ static void test_paired_against_scipy(void **state)
     assert_close(w.p, want, ORACLE_REL_TOL);
 }
 
+static void test_hodges_lehmann_against_scipy(void **state)
+{
+    (void)state;
+    require_scipy();
+    /* Exact up to 50 values, the normal approximation beyond; a tail of
+     * 2x outliers as on a shared VM. */
+    static const timing_case cases[] = {{21, 6, 1.0}, {22, 12, 1.04}, {23, 40, 0.98}, {24, 64, 1.03}};
+    for (size_t c = 0; c < N(cases); c++) {
+        double base[64], cand[64], d[64], want[5];
+        size_t n = case_timings(&cases[c], 50, base, cand);
+        for (size_t i = 0; i < n; i++) d[i] = log(cand[i] / base[i]);
+        ab_hodges_lehmann h = ab_hodges_lehmann_ci(d, n, 0.95);
+        assert_true(h.valid && isfinite(h.lo) && isfinite(h.hi));
+        assert_true(h.exact == (n <= AB_WILCOXON_EXACT_MAX));
+        double at[2] = {h.lo, h.hi};
+        /* The estimate is the median of the Walsh averages; each bound is
+         * where the test of d - theta turns significant. */
+        size_t got = scipy_eval(d, n, at, 2,
+                                "import statistics\n"
+                                "w = [(a[i] + a[j]) / 2 for i in range(len(a)) for j in range(i, len(a))]\n"
+                                "print(statistics.median(w))\n"
+                                "m = 'exact' if len(a) <= 50 else 'approx'\n"
+                                "eps = 1e-10\n"
+                                "for t in (b[0] + eps, b[0] - eps, b[1] - eps, b[1] + eps):\n"
+                                "    print(st.wilcoxon([x - t for x in a], method=m).pvalue)\n",
+                                want, N(want));
+        assert_int_equal(got, 5);
+        assert_close(h.estimate, want[0], 1e-12);
+        if (!(want[1] > 0.05 && want[2] <= 0.05 && want[3] > 0.05 && want[4] <= 0.05))
+            fail_msg("n %zu: interval [%g, %g] is not the test's acceptance region: p %g %g | %g %g", n, h.lo, h.hi,
+                     want[1], want[2], want[3], want[4]);
+    }
+}
+
 static void test_unpaired_against_scipy(void **state)
 {
     (void)state;
-    char why[256];
-    if (!have_scipy(why, sizeof why)) {
-        print_message("skipped: %s\n", why);
-        skip();
-    }
+    require_scipy();
     static const struct {
         uint64_t seed;
         size_t na, nb;
@@ -251,8 +354,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pairing_uses_round_numbers),
         cmocka_unit_test(test_signed_rank_exact_by_hand),
+        cmocka_unit_test(test_hodges_lehmann_by_hand),
+        cmocka_unit_test(test_auto_picks_by_rounds),
         cmocka_unit_test(test_paired_ratio_constant_slowdown),
         cmocka_unit_test(test_paired_against_scipy),
+        cmocka_unit_test(test_hodges_lehmann_against_scipy),
         cmocka_unit_test(test_unpaired_against_scipy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

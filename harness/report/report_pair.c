@@ -8,7 +8,7 @@
 #include "harness/report/report_pair.h"
 #include "harness/util/report_stats.h"
 
-static const char *const test_names[] = {"paired-t", "wilcoxon", "mwu", "welch"};
+static const char *const test_names[] = {"auto", "paired-t", "wilcoxon", "mwu", "welch"};
 
 const char *ab_test_kind_name(ab_test_kind k)
 {
@@ -41,12 +41,14 @@ static int try_paired(const ab_metric_values *base, const ab_metric_values *cand
     int rc = -1;
     if (pb && pn) {
         size_t n = ab_pair_by_round(base->v, base->round, base->n, cand->v, cand->round, cand->n, pb, pn);
-        ab_paired_ratio r = ab_paired_ratio_test(pb, pn, n, conf,
-                                                 want == AB_TEST_WILCOXON ? AB_PAIRED_WILCOXON : AB_PAIRED_T);
+        ab_paired_test how = want == AB_TEST_WILCOXON ? AB_PAIRED_WILCOXON
+                             : want == AB_TEST_PAIRED_T ? AB_PAIRED_T
+                                                        : AB_PAIRED_AUTO;
+        ab_paired_ratio r = ab_paired_ratio_test(pb, pn, n, conf, how);
         if (r.valid) {
             *out = (ab_pair_change){.valid = true, .paired = true, .n_pairs = n, .change = r.ratio - 1,
                                     .lo = r.lo - 1, .hi = r.hi - 1, .tested = !isnan(r.p), .p = r.p,
-                                    .test = want};
+                                    .test = r.test == AB_PAIRED_WILCOXON ? AB_TEST_WILCOXON : AB_TEST_PAIRED_T};
             rc = 0;
         }
     }

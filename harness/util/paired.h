@@ -13,17 +13,31 @@
  * base_i), so a slowdown and the matching speedup are symmetric and the
  * summary is the geometric mean of the ratios, exp(mean d).
  *
- *   - Confidence interval of the geometric-mean ratio: Student t on mean d
- *     with n-1 degrees of freedom, exp(mean d +- t * s_d / sqrt(n)).
- *   - Paired tests of "the ratio is 1":
- *       AB_PAIRED_T         Student t on d (consistent with the interval:
- *                           p < alpha exactly when the 1-alpha CI excludes 1);
- *       AB_PAIRED_WILCOXON  Wilcoxon signed-rank on d (zeros dropped, exact
- *                           null distribution up to AB_WILCOXON_EXACT_MAX
- *                           pairs without ties, else the normal approximation
- *                           with tie correction and no continuity correction:
- *                           scipy.stats.wilcoxon's defaults).  It needs at
- *                           least 6 nonzero pairs to reach p < 0.05 at all.
+ *   - AB_PAIRED_T: the ratio is exp(mean d), its CI Student t on mean d with
+ *     n-1 degrees of freedom, exp(mean d +- t * s_d / sqrt(n)), and the test
+ *     the paired t test on d (p < alpha exactly when the 1-alpha CI excludes
+ *     1).
+ *   - AB_PAIRED_WILCOXON: the ratio is exp(Hodges-Lehmann estimate of d), the
+ *     median of the n(n+1)/2 Walsh averages (d_i + d_j) / 2, i <= j; its CI
+ *     is the pair of Walsh averages the signed-rank distribution cuts off
+ *     (Hollander & Wolfe, "Nonparametric Statistical Methods", 3.2; what R's
+ *     wilcox.test(conf.int = TRUE) gives); the test is the Wilcoxon
+ *     signed-rank test on d (zeros dropped, exact null distribution up to
+ *     AB_WILCOXON_EXACT_MAX pairs without ties, else the normal
+ *     approximation with tie correction and no continuity correction:
+ *     scipy.stats.wilcoxon's defaults).  Estimate, interval and test agree:
+ *     p <= alpha exactly when the exact 1-alpha CI excludes 1.
+ *   - AB_PAIRED_AUTO: the signed-rank statistics from AB_SIGNED_RANK_MIN_PAIRS
+ *     pairs on, the t statistics below that.
+ *
+ * Why the signed-rank statistics are the default.  Wall time on a shared VM
+ * is a tight core (a few percent) plus bursts: for a few rounds at a time a
+ * sample runs 10-50% slower, and the two samples of a pair are hit
+ * independently (docs/noise.md, measured on this project's VM).  The mean
+ * and the standard deviation follow the bursts; the Walsh-average median and
+ * its rank-based interval follow the core, so they need several times fewer
+ * rounds to resolve the same change, and lose only 5% efficiency (3/pi)
+ * when the noise is normal.
  * Distribution functions come from GSL.  Lowest wing: `run --target-ci` and
  * the `noise` command call it as well as `table` and `compare`.
  */
@@ -37,7 +51,15 @@
  * counted exactly (2^50 subsets still fit a double's 53-bit mantissa). */
 #define AB_WILCOXON_EXACT_MAX 50
 
-typedef enum { AB_PAIRED_T, AB_PAIRED_WILCOXON } ab_paired_test;
+/* The least number of nonzero pairs with which the signed-rank test can
+ * reach p < 0.05 and give a 95% interval: the smallest two-sided exact p of
+ * n pairs is 2 / 2^n, 0.031 for 6 pairs but 0.0625 for 5. */
+#define AB_SIGNED_RANK_MIN_PAIRS 6
+#define AB_PAIRED_STR_(x) #x
+#define AB_PAIRED_STR(x) AB_PAIRED_STR_(x)
+#define AB_SIGNED_RANK_MIN_PAIRS_TEXT AB_PAIRED_STR(AB_SIGNED_RANK_MIN_PAIRS)   /* for messages */
+
+typedef enum { AB_PAIRED_T, AB_PAIRED_WILCOXON, AB_PAIRED_AUTO } ab_paired_test;
 
 /*
  * Pair two cells' values by round number.  For every round that occurs
@@ -53,10 +75,12 @@ size_t ab_pair_by_round(const double *base, const long *base_round, size_t nb, c
 
 typedef struct ab_paired_ratio {
     bool valid;          /* >= 2 pairs and every value > 0 */
+    ab_paired_test test; /* the statistics used (AB_PAIRED_AUTO resolved) */
     size_t n;            /* pairs used */
-    double ratio;        /* geometric mean of new/base over the rounds */
-    double lo, hi;       /* conf-level CI of ratio; lo == hi == ratio when every d is equal */
-    double half_width;   /* (hi - lo) / 2 / ratio: the CI's relative half-width */
+    double ratio;        /* new/base: geometric mean (t) or exp(Hodges-Lehmann) (signed rank) */
+    double lo, hi;       /* conf-level CI of ratio; lo == hi == ratio when every d is equal;
+                            NaN when too few pairs give one at this level (signed rank) */
+    double half_width;   /* (hi - lo) / 2 / ratio: the CI's relative half-width; NaN without a CI */
     double p;            /* two-sided p of the chosen test; NaN when it cannot be computed */
     double statistic;    /* t, or W+ (sum of the ranks of positive d) */
     bool exact;          /* Wilcoxon: exact null distribution used */
@@ -76,5 +100,16 @@ typedef struct ab_signed_rank {
 
 /* Wilcoxon signed-rank test of "d is symmetric about 0". */
 ab_signed_rank ab_wilcoxon_signed_rank(const double *d, size_t n);
+
+typedef struct ab_hodges_lehmann {
+    bool valid;          /* at least one value */
+    double estimate;     /* median of the Walsh averages of the nonzero values (0 if all are 0) */
+    double lo, hi;       /* conf-level CI; NaN when too few values give one */
+    bool exact;          /* the interval's bounds come from the exact signed-rank distribution */
+} ab_hodges_lehmann;
+
+/* Hodges-Lehmann estimate of the centre of d and its signed-rank interval
+ * (zeros dropped, as the test drops them). */
+ab_hodges_lehmann ab_hodges_lehmann_ci(const double *d, size_t n, double conf);
 
 #endif
