@@ -25,18 +25,18 @@
 #define NOISE_DEFAULT_SCALE "0.2"
 #define NOISE_DEFAULT_TIME_S "300"
 /* Trial sizes (rounds per comparison) the report shows. */
-static const int noise_trial_rounds[] = {5, 10, 20};
+static const int noise_trial_rounds[] = {5, 10, 20, 40};
 /* Effects the advice is about (ratio changes). */
 #define NOISE_TARGET_EFFECT 0.05
-static const double noise_half_widths[] = {0.02, 0.03, 0.05};
+static const double noise_half_widths[] = {0.02, 0.025, 0.03, 0.05};
 
 static const char noise_help[] =
     "usage: arenabench noise [--scale F] [--time SEC] [--seed S] [--variants L] [--workloads L]\n"
     "\n"
     "Measure this machine's wall-time noise: run the cell set as two builds of this\n"
     "binary (A/A) for SEC seconds, then print the false-verdict rate and the minimum\n"
-    "detectable effect of paired and unpaired comparisons of 5, 10 and 20 rounds, and\n"
-    "advice (docs/builds.md).\n"
+    "detectable effect of paired and unpaired comparisons of 5, 10, 20 and 40 rounds,\n"
+    "the rounds a --target-ci needs, and advice (docs/noise.md).\n"
     "  --scale F       workload size (default " NOISE_DEFAULT_SCALE ")\n"
     "  --time SEC      time budget of the A/A run (default " NOISE_DEFAULT_TIME_S ")\n"
     "  --seed S        schedule seed (default 1)\n"
@@ -133,35 +133,41 @@ static void report(const ab_plan *plan, const ab_run_record *rec, const ab_noise
     printf("A/A here: this binary twice (builds A, B), %zu cells per build (scale %g), %d rounds in %.0f s (%.1f s per round)\n",
            n_cells, plan->scale, rec->rounds_run, rec->total_wall_s,
            rec->rounds_run ? rec->total_wall_s / rec->rounds_run : NAN);
-    printf("noise of one round: paired log-ratio sd %.1f%%, unpaired sd of log wall time %.1f%% (medians over cells)\n\n",
-           fig.paired_sd_log * 100, fig.unpaired_sd_log * 100);
+    printf("noise of one round: paired log-ratio sd %.1f%% (robust sd from the MAD %.1f%%), unpaired sd of log\n"
+           "wall time %.1f%% (medians over cells)\n\n",
+           fig.paired_sd_log * 100, fig.paired_robust_sd * 100, fig.unpaired_sd_log * 100);
     printf("%-10s %6s %7s %16s %12s %12s %10s\n", "compare", "rounds", "trials", "false verdicts", "5% found",
            "10% found", "MDE");
     int best_paired = 0, best_unpaired = 0;
     for (int paired = 1; paired >= 0; paired--)
         for (size_t k = 0; k < sizeof noise_trial_rounds / sizeof noise_trial_rounds[0]; k++) {
             ab_noise_setting s;
-            ab_noise_setting_eval(cells, n_cells, &fig, noise_trial_rounds[k], paired, &s);
-            char fv[32] = "-", d5[32] = "-", d10[32] = "-";
+            ab_noise_setting_eval(cells, n_cells, noise_trial_rounds[k], paired, &s);
+            char fv[32] = "-", d5[32] = "-", d10[32] = "-", mde[32] = "> 100%";
+            if (isfinite(s.mde)) snprintf(mde, sizeof mde, "%.1f%%", s.mde * 100);
             if (s.trials) {
                 snprintf(fv, sizeof fv, "%zu (%.1f%%)", s.false_verdicts, 100.0 * s.false_verdicts / s.trials);
                 snprintf(d5, sizeof d5, "%.0f%%", 100.0 * s.detected[0] / s.trials);
                 snprintf(d10, sizeof d10, "%.0f%%", 100.0 * s.detected[1] / s.trials);
             }
-            printf("%-10s %6d %7zu %16s %12s %12s %9.1f%%\n", paired ? "paired" : "unpaired", s.rounds, s.trials, fv,
-                   d5, d10, s.mde * 100);
+            if (!s.trials) continue;   /* fewer rounds than k */
+            printf("%-10s %6d %7zu %16s %12s %12s %10s\n", paired ? "paired" : "unpaired", s.rounds, s.trials, fv,
+                   d5, d10, mde);
             int *best = paired ? &best_paired : &best_unpaired;
-            if (!*best && s.mde <= NOISE_TARGET_EFFECT) *best = s.rounds;
+            if (!*best && isfinite(s.mde) && s.mde <= NOISE_TARGET_EFFECT + 1e-9) *best = s.rounds;
         }
     printf("\n(false verdicts: trials of k consecutive rounds per cell calling A != B at p < %.2f;\n"
-           " N%% found: the same trials with B's samples x (1 + N%%) calling B slower; MDE: the change\n"
-           " found with %.0f%% power at that level, from the per-round noise above)\n\n",
-           AB_NOISE_ALPHA, AB_NOISE_POWER * 100);
+           " paired: Wilcoxon signed-rank from %d rounds, t on log ratios below; unpaired: Mann-Whitney U;\n"
+           " N%% found: the same trials with B's samples x (1 + N%%) calling B slower; MDE: the least\n"
+           " slowdown, in %.1f%% steps, that %.0f%% of the trials find)\n\n",
+           AB_NOISE_ALPHA, AB_SIGNED_RANK_MIN_PAIRS, AB_NOISE_MDE_STEP * 100, AB_NOISE_POWER * 100);
     double round_s = rec->rounds_run ? rec->total_wall_s / rec->rounds_run : NAN;
-    printf("--target-ci for paired comparisons (build vs build, variant vs baseline), at this noise:\n");
+    printf("--target-ci for paired comparisons (build vs build, variant vs baseline), at this noise\n"
+           "(the noisiest cell reached +-%.1f%% over its %zu rounds):\n",
+           fig.widest_half_width * 100, fig.widest_rounds);
     for (size_t h = 0; h < sizeof noise_half_widths / sizeof noise_half_widths[0]; h++) {
         double r = ab_noise_rounds_for_half_width(&fig, noise_half_widths[h]);
-        printf("  --target-ci %-4g needs about %4.0f rounds (%.0f s for these %zu cells per build)\n",
+        printf("  --target-ci %-4g needs about %4.0f rounds (at most %.0f s for these %zu cells per build)\n",
                noise_half_widths[h] * 100, r, r * round_s, n_cells);
     }
     printf("\nadvice: ");
@@ -169,12 +175,13 @@ static void report(const ab_plan *plan, const ab_run_record *rec, const ab_noise
         printf("compare builds or variants in one run (run --build / --variants), paired by round: %d rounds "
                "see a %.0f%% change here.", best_paired, NOISE_TARGET_EFFECT * 100);
     else
-        printf("even 20 paired rounds miss a %.0f%% change here; use --target-ci with a larger --max-time.",
+        printf("even 40 paired rounds miss a %.0f%% change here; use --target-ci 2.5 (docs/noise.md) with a "
+               "--max-time that fits the rounds above.",
                NOISE_TARGET_EFFECT * 100);
     if (best_unpaired)
         printf(" Unpaired, it takes %d rounds.\n", best_unpaired);
     else
-        printf(" Unpaired comparisons cannot see %.0f%% at 20 rounds: do not compare separate runs' wall times.\n",
+        printf(" Unpaired comparisons cannot see %.0f%% at 40 rounds: do not compare separate runs' wall times.\n",
                NOISE_TARGET_EFFECT * 100);
 }
 

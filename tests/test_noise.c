@@ -1,6 +1,7 @@
-/* test_noise.c -- `arenabench noise`: the A/A trial counting and minimum
- * detectable effects (against values worked out by hand from published t
- * quantiles), and the command end to end on a tiny budget. */
+/* test_noise.c -- `arenabench noise`: the A/A trial counting (against
+ * verdicts worked out by hand from published t quantiles and the signed-rank
+ * normal approximation), the measured minimum detectable effect, the rounds
+ * a --target-ci needs, and the command end to end on a tiny budget. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness/report/noise_trials.h"
+#include "harness/util/paired.h"
 #include "tests/testutil.h"
 
 #define N 20
@@ -25,7 +27,7 @@ static void alternating(double *a, double *b, size_t n, double s)
     }
 }
 
-static void mde_matches_the_t_formula(void **state)
+static void trials_use_the_paired_tests(void **state)
 {
     (void)state;
     double a[N], b[N];
@@ -35,30 +37,56 @@ static void mde_matches_the_t_formula(void **state)
     ab_noise_figures_of(&cell, 1, &fig);
     double sd = 0.1 * sqrt((double)N / (N - 1));
     assert_true(fabs(fig.paired_sd_log - sd) < 1e-12);
+    /* |d| is 0.1 in every round: the MAD about the median is 0.1. */
+    assert_true(fabs(fig.paired_robust_sd - 1.4826 * 0.1) < 1e-12);
     ab_noise_setting s;
-    ab_noise_setting_eval(&cell, 1, &fig, 5, true, &s);
-    /* t(0.975, 4) = 2.776445, t(0.80, 4) = 0.940965 (tables of Student's t). */
-    double want = exp((2.776445 + 0.940965) * sd / sqrt(5.0)) - 1;
-    assert_true(fabs(s.mde - want) < 1e-5);
+    ab_noise_setting_eval(&cell, 1, 5, true, &s);
     assert_int_equal(s.trials, N / 5);
-    /* Each 5-round trial has 3 of one sign and 2 of the other: mean log
-     * ratio +-0.02 against an sd of ~0.11: no trial calls a difference. */
+    /* 5 rounds: the t test.  Each trial has 3 of one sign and 2 of the
+     * other: mean log ratio +-0.02 against an sd of ~0.11: no trial calls a
+     * difference; x 1.05 and x 1.10 add 0.049 and 0.095: |t| <= 1.6 and 2.4
+     * < t(0.975, 4) = 2.776: not found either. */
     assert_int_equal(s.false_verdicts, 0);
-    /* x 1.05 and x 1.10 add 0.049 and 0.095 to a mean log ratio of +-0.02
-     * with an sd of 0.11 over 5 rounds: |t| <= 1.6 and 2.4 < t(0.975, 4):
-     * not found; over 20 rounds (sd 0.103) the 10% one has t = 4.2. */
     assert_int_equal(s.detected[0], 0);
     assert_int_equal(s.detected[1], 0);
-    ab_noise_setting_eval(&cell, 1, &fig, 20, true, &s);
+    /* 20 rounds: the signed-rank test.  x 1.10 makes ten d of 0.195 and ten
+     * of -0.005: W+ = 155 of 210, two groups of ten ties, variance
+     * 20*21*41/24 - 2*990/48 = 676.25, z = 50/26.0 = 1.92, p = 0.055: not
+     * found (the t test would call it: t = 4.1).  x 1.5 makes every d
+     * positive: W+ = 210, z = 4.04: found. */
+    ab_noise_setting_eval(&cell, 1, 20, true, &s);
     assert_int_equal(s.trials, 1);
-    assert_int_equal(s.detected[1], 1);
-    /* Unpaired at k = 10: df 18, t(0.975, 18) = 2.100922, t(0.80, 18) = 0.862343;
-     * the unpaired noise is the median of sd(ln a) = 0 and sd(ln b) = sd. */
-    ab_noise_setting_eval(&cell, 1, &fig, 10, false, &s);
-    double u = fig.unpaired_sd_log;
-    assert_true(fabs(u - sd / 2) < 1e-12);
-    assert_true(fabs(s.mde - (exp((2.100922 + 0.862343) * u * sqrt(2.0 / 10)) - 1)) < 1e-5);
+    assert_int_equal(s.detected[1], 0);
+    size_t trials;
+    assert_int_equal(ab_noise_detected_at(&cell, 1, 20, true, 0.5, &trials), 1);
+    assert_int_equal(trials, 1);
+    ab_noise_setting_eval(&cell, 1, 10, false, &s);
+    assert_true(fabs(fig.unpaired_sd_log - sd / 2) < 1e-12);   /* median of sd(ln a) = 0 and sd(ln b) */
     assert_int_equal(s.trials, 2);
+}
+
+static void mde_is_the_least_effect_found(void **state)
+{
+    (void)state;
+    double a[40], b[40];
+    alternating(a, b, 40, 0.08);
+    for (size_t i = 0; i < 40; i += 3) b[i] *= 1.3;   /* a burst now and then */
+    ab_noise_cell cell = {a, b, 40};
+    for (int k = 5; k <= 20; k += 15) {
+        ab_noise_setting s;
+        ab_noise_setting_eval(&cell, 1, k, true, &s);
+        assert_true(isfinite(s.mde) && s.mde > 0);
+        /* On the grid, found by AB_NOISE_POWER of the trials, and the step
+         * below is not. */
+        double steps = s.mde / AB_NOISE_MDE_STEP;
+        assert_true(fabs(steps - round(steps)) < 1e-9);
+        size_t trials, found = ab_noise_detected_at(&cell, 1, k, true, s.mde, &trials);
+        assert_true(trials > 0 && (double)found >= AB_NOISE_POWER * (double)trials);
+        if (s.mde > AB_NOISE_MDE_STEP * 1.5) {
+            found = ab_noise_detected_at(&cell, 1, k, true, s.mde - AB_NOISE_MDE_STEP, &trials);
+            assert_true((double)found < AB_NOISE_POWER * (double)trials);
+        }
+    }
 }
 
 static void a_real_difference_is_counted_as_a_verdict(void **state)
@@ -71,19 +99,31 @@ static void a_real_difference_is_counted_as_a_verdict(void **state)
     ab_noise_figures fig;
     ab_noise_figures_of(&cell, 1, &fig);
     ab_noise_setting s;
-    ab_noise_setting_eval(&cell, 1, &fig, 5, true, &s);
+    ab_noise_setting_eval(&cell, 1, 5, true, &s);
     assert_int_equal(s.trials, 4);
     assert_int_equal(s.false_verdicts, 4);
-    ab_noise_setting_eval(&cell, 1, &fig, 5, false, &s);
+    ab_noise_setting_eval(&cell, 1, 5, false, &s);
     assert_int_equal(s.false_verdicts, 4);
 }
 
 static void rounds_for_a_half_width(void **state)
 {
     (void)state;
-    ab_noise_figures fig = {.paired_sd_log = 0.10, .unpaired_sd_log = 0.2};
-    /* (1.959964 * 0.10 / ln 1.03)^2 = 43.8 -> 44 */
-    assert_true(ab_noise_rounds_for_half_width(&fig, 0.03) == 44);
+    /* +-6% over 20 rounds shrinks as 1/sqrt(n): +-3% takes 4 x 20. */
+    ab_noise_figures fig = {.widest_half_width = 0.06, .widest_rounds = 20};
+    assert_true(ab_noise_rounds_for_half_width(&fig, 0.03) == 80);
+    assert_true(ab_noise_rounds_for_half_width(&fig, 0.06) == 20);
+    fig.widest_half_width = NAN;
+    assert_true(isnan(ab_noise_rounds_for_half_width(&fig, 0.03)));
+    /* The widest cell decides, measured with the default paired statistics. */
+    double a[N], b[N], c[N];
+    alternating(a, b, N, 0.01);
+    alternating(a, c, N, 0.2);
+    ab_noise_cell cells[2] = {{a, b, N}, {a, c, N}};
+    ab_noise_figures_of(cells, 2, &fig);
+    ab_paired_ratio wide = ab_paired_ratio_test(a, c, N, 0.95, AB_PAIRED_AUTO);
+    assert_true(fabs(fig.widest_half_width - wide.half_width) < 1e-12);
+    assert_int_equal(fig.widest_rounds, N);
 }
 
 static void the_command_reports_every_setting(void **state)
@@ -108,7 +148,8 @@ static void the_command_reports_every_setting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(mde_matches_the_t_formula),
+        cmocka_unit_test(trials_use_the_paired_tests),
+        cmocka_unit_test(mde_is_the_least_effect_found),
         cmocka_unit_test(a_real_difference_is_counted_as_a_verdict),
         cmocka_unit_test(rounds_for_a_half_width),
         cmocka_unit_test(the_command_reports_every_setting),
