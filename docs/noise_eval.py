@@ -9,7 +9,8 @@ For each comparison shape it counts, over all cells of wall_ns:
     samples by 1.05 or 1.10 -- the share of cells called "worse".
 
 Shapes:
-  within   compare FILE --base-variant A --new-variant B     (new binary)
+  within   compare FILE --base-variant A --new-variant B     (new binary:
+           its default statistics, and --test paired-t)
   within-unpaired  the same cells split into two files, compared as two
            files with --test mwu (what main's compare did with interleaved
            cells: an unpaired test)
@@ -77,14 +78,15 @@ def tally(name, results):
 docs = [load(p) for p in files]
 factors = (1.0, 1.05, 1.10)
 
-res = {f: [0, 0] for f in factors}
-for i, d in enumerate(docs):
-    for f in factors:
-        p = save(scaled(d, var_b, f), "w%d.json" % i)
-        b, w, n = verdicts(new_ab, [p, "--base-variant", var_a, "--new-variant", var_b])
-        res[f][0] += (b + w) if f == 1.0 else w
-        res[f][1] += n
-tally("within (paired)", res)
+for label, extra in (("within (auto)", []), ("within paired-t", ["--test", "paired-t"])):
+    res = {f: [0, 0] for f in factors}
+    for i, d in enumerate(docs):
+        for f in factors:
+            p = save(scaled(d, var_b, f), "w%d.json" % i)
+            b, w, n = verdicts(new_ab, [p, "--base-variant", var_a, "--new-variant", var_b] + extra)
+            res[f][0] += (b + w) if f == 1.0 else w
+            res[f][1] += n
+    tally(label, res)
 
 for label, ab, extra in (("within-unpaired", old_ab, []),):
     res = {f: [0, 0] for f in factors}

@@ -1,6 +1,7 @@
 /* test_target_ci.c -- `run --target-ci`: cells are judged on whole rounds,
  * paired with their baseline by round number (not by position), baseline
- * cells do not gate, and a run stops when every cell is within the target
+ * cells do not gate, a workload whose cells are all within the target is
+ * finished (not run again), and a run stops when every workload is finished
  * or when its time budget would be overrun -- and says which in the file. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,6 +104,39 @@ static void one_cell_is_judged_unpaired(void **state)
     ab_plan_free(&plan);
 }
 
+static void a_workload_finishes_when_its_gated_cells_are_within(void **state)
+{
+    (void)state;
+    ab_plan plan;
+    char *argv[] = {"run", "--variants", "4k,thp,hugetlb", "--workloads", "fragmentation,dict_churn", "--reps", "3",
+                    "--target-ci", "5", "--events", "none", "--quiet", NULL};
+    assert_int_equal(ab_plan_parse_run((int)(sizeof argv / sizeof argv[0]) - 1, argv, &plan), AB_PARSE_OK);
+    size_t n_cells = ab_plan_n_cells(&plan);
+    ab_cell_ci *ci = calloc(n_cells, sizeof *ci);
+    for (size_t c = 0; c < n_cells; c++) {
+        size_t b, v, w;
+        ab_plan_cell_parts(&plan, c, &b, &v, &w);
+        ci[c].kind = v ? AB_CI_PAIRED : AB_CI_BASELINE;
+        /* fragmentation: both paired cells within 5%; dict_churn: hugetlb's
+         * is not.  A baseline's own width never gates. */
+        ci[c].half_width_pct = !v ? 50 : w == 0 ? 4.9 : v == 1 ? 1 : 7;
+    }
+    bool finished[2] = {false, false};
+    assert_int_equal(ab_target_ci_finish_workloads(&plan, ci, 5, finished), 1);
+    assert_true(finished[0] && !finished[1]);
+    /* A cell without an interval (NaN) is not within any target. */
+    ci[ab_plan_cell(&plan, 0, 2, 1)].half_width_pct = NAN;
+    assert_int_equal(ab_target_ci_finish_workloads(&plan, ci, 5, finished), 1);
+    /* Once finished, a workload stays finished: its cells are not run again
+     * and the judgement of their last round stands. */
+    ci[ab_plan_cell(&plan, 0, 1, 0)].half_width_pct = 6;
+    ci[ab_plan_cell(&plan, 0, 2, 1)].half_width_pct = 2;
+    assert_int_equal(ab_target_ci_finish_workloads(&plan, ci, 5, finished), 2);
+    assert_true(finished[0] && finished[1]);
+    free(ci);
+    ab_plan_free(&plan);
+}
+
 static json_t *run(const char *args)
 {
     char out[64], cmd[512];
@@ -136,6 +170,7 @@ static void a_loose_target_stops_when_reached(void **state)
     json_t *c;
     size_t i;
     json_array_foreach(json_object_get(doc, "cells"), i, c) {
+        /* One workload: it is finished in the round the run stops. */
         assert_int_equal(json_array_size(json_object_get(c, "samples")), rounds);
         json_t *ct = json_object_get(c, "target_ci");
         const char *kind = json_string_value(json_object_get(ct, "kind"));
@@ -176,6 +211,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(paired_by_round_not_position),
         cmocka_unit_test(one_cell_is_judged_unpaired),
+        cmocka_unit_test(a_workload_finishes_when_its_gated_cells_are_within),
         cmocka_unit_test(a_loose_target_stops_when_reached),
         cmocka_unit_test(an_unreachable_target_stops_at_the_time_budget),
     };

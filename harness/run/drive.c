@@ -27,8 +27,6 @@ static const char *median_text(json_t *summary, const char *metric, double div, 
 
 static void print_summary(const ab_plan *plan, json_t *doc)
 {
-    /* The rounds that ran: --reps, or as many as --target-ci took. */
-    int rounds = (int)json_integer_value(json_object_get(json_object_get(doc, AB_KEY_CONFIG), AB_KEY_CONFIG_REPS));
     printf("%-14s %-24s %12s %12s %10s %6s\n", plan->n_builds ? "build/variant" : "variant", "workload",
            "wall_ms", "page_faults", "arenas_hw", "ok");
     size_t i;
@@ -40,14 +38,17 @@ static void print_summary(const ab_plan *plan, json_t *doc)
         char a[32], b[32], c[32], label[160];
         json_int_t ok = json_integer_value(
             json_object_get(json_object_get(summary, ab_metric_key(AB_M_WALL_NS)), AB_KEY_SUMMARY_N));
+        /* The cell's measured samples: --reps, or as many rounds as --target-ci
+         * gave its workload. */
+        size_t measured = json_array_size(json_object_get(cell, AB_KEY_SAMPLES));
         const char *build = json_string_value(json_object_get(cell, AB_KEY_BUILD));
         snprintf(label, sizeof label, "%s%s%s", build ? build : "", build ? "/" : "",
                  json_string_value(json_object_get(cell, AB_KEY_VARIANT)));
-        printf("%-14s %-24s %12s %12s %10s %3lld/%-2d\n", label,
+        printf("%-14s %-24s %12s %12s %10s %3lld/%-2zu\n", label,
                json_string_value(json_object_get(cell, AB_KEY_WORKLOAD)),
                median_text(summary, ab_metric_key(AB_M_WALL_NS), NS_PER_MS, a, sizeof a),
                median_text(summary, faults, 1, b, sizeof b),
-               median_text(summary, ab_metric_key(AB_M_ARENAS_HIGHWATER), 1, c, sizeof c), (long long)ok, rounds);
+               median_text(summary, ab_metric_key(AB_M_ARENAS_HIGHWATER), 1, c, sizeof c), (long long)ok, measured);
     }
 }
 

@@ -137,7 +137,7 @@ double ab_plan_default_timeout_s(double scale);
 /* run --target-ci: the schedule holds at most this many measured rounds
  * (the bound on the parent's per-sample records); --max-time defaults to
  * AB_TARGET_CI_DEFAULT_MAX_TIME_S, the budget docs/noise.md measured with. */
-#define AB_TARGET_CI_MAX_ROUNDS 200
+#define AB_TARGET_CI_MAX_ROUNDS 400
 #define AB_TARGET_CI_MIN_PCT 0.1
 #define AB_TARGET_CI_DEFAULT_MAX_TIME_S 600.0
 

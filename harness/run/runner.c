@@ -462,7 +462,7 @@ static void progress(const ab_plan *plan, size_t i, int64_t started_ns)
  * the cells, show the widest, and say whether to stop (target_ci.h).
  */
 static ab_ci_stop target_ci_round_done(const ab_plan *plan, const ab_run_record *rec, int rounds, double elapsed_s,
-                                       double round_s, bool tty)
+                                       double round_s, bool tty, bool *finished)
 {
     size_t n_cells = ab_plan_n_cells(plan), n_ran = (size_t)(plan->warmup + rounds) * n_cells;
     double *wall = malloc(n_ran * sizeof *wall);
@@ -476,6 +476,8 @@ static ab_ci_stop target_ci_round_done(const ab_plan *plan, const ab_run_record 
     ab_target_ci_eval(plan, wall, n_ran, rounds, ci);
     size_t widest;
     bool reached = ab_target_ci_reached(plan, ci, plan->target_ci_pct, &widest);
+    size_t n_finished = rounds >= plan->reps ? ab_target_ci_finish_workloads(plan, ci, plan->target_ci_pct, finished)
+                                             : 0;
     ab_ci_stop stop = AB_CI_STOP_NONE;
     if (reached && rounds >= plan->reps) stop = AB_CI_STOP_REACHED;
     else if (elapsed_s + round_s > plan->max_time_s) stop = AB_CI_STOP_TIME;
@@ -485,10 +487,10 @@ static ab_ci_stop target_ci_round_done(const ab_plan *plan, const ab_run_record 
         double h = widest != SIZE_MAX ? ci[widest].half_width_pct : NAN;
         char width[32] = "n/a (fewer than 2 values)";
         if (isfinite(h)) snprintf(width, sizeof width, "+-%.2f%%", h);
-        fprintf(stderr, "%s[round %d] widest 95%% CI %s (%s%s), target +-%g%%; %.0f of %.0f s\n",
+        fprintf(stderr, "%s[round %d] widest 95%% CI %s (%s%s), target +-%g%%; %zu of %zu workloads there; %.0f of %.0f s\n",
                 tty ? "\r\033[K" : "", rounds, width, label,
                 widest != SIZE_MAX && ci[widest].kind == AB_CI_PAIRED ? ", paired" : "", plan->target_ci_pct,
-                elapsed_s, plan->max_time_s);
+                n_finished, plan->n_workloads, elapsed_s, plan->max_time_s);
     }
     free(wall);
     free(ci);
@@ -540,9 +542,15 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
     ab_fc_buffer b = {0};
     if (plan->mode == AB_MODE_WORKLOADS) ab_fc_buffer_reserve(&b, AB_SAMPLE_BUFFER_BYTES);
     ab_fc_guard_install(); /* a driver that dies of a signal takes the sample's group along */
+    /* --target-ci: workloads whose cells have reached the target are not run
+     * again (target_ci.h).  Allocated only then: the parent's heap is every
+     * child's starting heap, and the CI baseline's exact counts see it. */
+    bool *finished = NULL;
     if (plan->target_ci_pct > 0) {
         rec->wall_ns = malloc((plan->n_slots ? plan->n_slots : 1) * sizeof *rec->wall_ns);
-        if (!rec->wall_ns) {
+        finished = calloc(plan->n_workloads ? plan->n_workloads : 1, sizeof *finished);
+        if (!rec->wall_ns || !finished) {
+            free(finished);
             fprintf(stderr, "arenabench: out of memory for --target-ci\n");
             sigprocmask(SIG_SETMASK, &orig_mask, NULL);
             ab_fc_buffer_free(&b);
@@ -559,26 +567,32 @@ int ab_runner_run(const ab_plan *plan, ab_run_record *rec)
         sigprocmask(SIG_UNBLOCK, &intr, NULL);
         sigprocmask(SIG_BLOCK, &intr, NULL);
         if (interrupt_signal) break;
-        if (show_progress) progress(plan, i, started);
-        ab_sample_record *r = &rec->samples[i];
-        r->ran = true;
-        r->status = AB_SAMPLE_OK;
-        r->exit_code = -1;
-        if (plan->mode == AB_MODE_EXEC) run_exec_sample(plan, &plan->schedule[i], rec, r, sigchld_fd, &waitmask);
-        else run_forked_sample(plan, &plan->schedule[i], rec, r, &b, &waitmask);
-        if (plan->target_ci_pct > 0 && (i + 1) % n_cells == 0 && !plan->schedule[i].warmup) {
+        const ab_slot *slot = &plan->schedule[i];
+        if (!finished || !finished[slot->workload]) {
+            if (show_progress) progress(plan, i, started);
+            ab_sample_record *r = &rec->samples[i];
+            r->ran = true;
+            r->status = AB_SAMPLE_OK;
+            r->exit_code = -1;
+            if (plan->mode == AB_MODE_EXEC) run_exec_sample(plan, slot, rec, r, sigchld_fd, &waitmask);
+            else run_forked_sample(plan, slot, rec, r, &b, &waitmask);
+        }
+        if (plan->target_ci_pct > 0 && (i + 1) % n_cells == 0 && !slot->warmup) {
             int64_t now = ab_fc_now_ns();
             rec->ci_stop = target_ci_round_done(plan, rec, (int)((i + 1) / n_cells) - plan->warmup,
-                                                (now - started) / 1e9, (now - round_started) / 1e9, show_progress);
+                                                (now - started) / 1e9, (now - round_started) / 1e9, show_progress,
+                                                finished);
             round_started = now;
             if (rec->ci_stop != AB_CI_STOP_NONE) break;
         }
     }
+    free(finished);
     ab_fc_guard_remove();
     if (show_progress) fprintf(stderr, "\r\033[K");
     if (plan->target_ci_pct > 0) {
-        size_t done = 0;
-        while (done < plan->n_slots && rec->samples[done].ran) done++;
+        size_t done = 0;   /* one past the last slot that ran (finished workloads' slots did not) */
+        for (size_t i = 0; i < plan->n_slots; i++)
+            if (rec->samples[i].ran) done = i + 1;
         /* An interrupt may leave a round half done: keep its samples (as
          * a run without --target-ci does); they pair by round or not at all. */
         size_t per = n_cells ? n_cells : 1;

@@ -78,7 +78,7 @@ static void paired(const cell_values *base, const cell_values *cand, ab_cell_ci 
     size_t cap = base->n < cand->n ? base->n : cand->n;
     double *pb = malloc((cap ? cap : 1) * sizeof *pb), *pc = malloc((cap ? cap : 1) * sizeof *pc);
     size_t n = pb && pc ? ab_pair_by_round(base->wall, base->round, base->n, cand->wall, cand->round, cand->n, pb, pc) : 0;
-    ab_paired_ratio r = ab_paired_ratio_test(pb, pc, n, AB_TARGET_CI_CONF, AB_PAIRED_T);
+    ab_paired_ratio r = ab_paired_ratio_test(pb, pc, n, AB_TARGET_CI_CONF, AB_PAIRED_AUTO);
     out->n = n;
     out->half_width_pct = r.valid ? r.half_width * 100 : NAN;
     out->ratio = r.valid ? r.ratio : NAN;
@@ -148,6 +148,24 @@ bool ab_target_ci_reached(const ab_plan *plan, const ab_cell_ci *cells, double t
         }
     }
     return all;
+}
+
+size_t ab_target_ci_finish_workloads(const ab_plan *plan, const ab_cell_ci *cells, double target_pct,
+                                     bool *finished)
+{
+    size_t n_cells = ab_plan_n_cells(plan), n_finished = 0;
+    for (size_t w = 0; w < plan->n_workloads; w++) {
+        bool all = true;
+        for (size_t c = 0; c < n_cells && all; c++) {
+            size_t b, v, cw;
+            ab_plan_cell_parts(plan, c, &b, &v, &cw);
+            if (cw != w || cells[c].kind == AB_CI_BASELINE) continue;
+            all = cells[c].half_width_pct <= target_pct;   /* NaN: not reached */
+        }
+        finished[w] = finished[w] || all;
+        n_finished += finished[w];
+    }
+    return n_finished;
 }
 
 static json_t *num_or_null(double x)

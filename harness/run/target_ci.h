@@ -5,18 +5,25 @@
  * Every cell is judged on wall time over whole rounds:
  *   - paired: a cell that has a baseline -- the same variant and workload in
  *     the first build when the run has builds, else the first variant's cell
- *     of the workload -- is judged by the 95% CI of the geometric mean of
- *     its per-round ratios to that baseline (harness/util/paired.h, paired
- *     by round number).  PCT bounds the CI's relative half-width.
+ *     of the workload -- is judged by the 95% CI of its per-round ratio to
+ *     that baseline, the one `compare` and `table` give by default
+ *     (AB_PAIRED_AUTO of harness/util/paired.h: the Hodges-Lehmann ratio's
+ *     signed-rank interval, paired by round number).  PCT bounds the CI's
+ *     relative half-width.
  *   - baseline: a cell that other cells are paired against is recorded with
  *     its own (unpaired) half-width but does not gate: the comparisons it
  *     takes part in carry its noise already.
  *   - unpaired: without any baseline (one build, one variant), the 95% CI of
  *     the cell's mean wall time (Student t), relative to the mean.
- * The run stops after the first round, from --reps on, at which every gated
- * cell is within PCT; or before a round that would end past --max-time (the
- * last round's duration predicts the next); or when the schedule's
- * AB_TARGET_CI_MAX_ROUNDS rounds are done.
+ * A workload is finished after the first round, from --reps on, at which
+ * every gated cell of that workload is within PCT: its cells (they pair only
+ * with each other) are skipped in later rounds, so the time goes to the
+ * workloads that still need it.  Whether a cell has reached PCT depends only
+ * on the spread of its ratios, not on their value, so stopping there does
+ * not favour any verdict.  The run stops when every workload is finished; or
+ * before a round that would end past --max-time (the last round's duration
+ * predicts the next); or when the schedule's AB_TARGET_CI_MAX_ROUNDS rounds
+ * are done.
  *
  * The machine's noise figure recorded with the results: the median over
  * paired cells of the standard deviation of the per-round log ratio (in %,
@@ -58,6 +65,12 @@ void ab_target_ci_eval(const ab_plan *plan, const double *wall, size_t n_ran, in
 /* Whether every gated cell is within target_pct; *widest is the gated cell
  * with the widest half-width (a cell without one counts as widest). */
 bool ab_target_ci_reached(const ab_plan *plan, const ab_cell_ci *cells, double target_pct, size_t *widest);
+
+/* Mark finished[w] for every workload whose gated cells are all within
+ * target_pct (finished[] has plan->n_workloads entries; marks are only set,
+ * never cleared).  Returns how many workloads are finished. */
+size_t ab_target_ci_finish_workloads(const ab_plan *plan, const ab_cell_ci *cells, double target_pct,
+                                     bool *finished);
 
 /* "target_ci" of one cell, and the run-level record (config.target_ci). */
 json_t *ab_target_ci_cell_json(const ab_plan *plan, const ab_cell_ci *c, double target_pct);
