@@ -475,7 +475,8 @@ static const char run_help[] =
     "                    the current directory's git repository in a cached worktree\n"
     "  --target-ci PCT   add rounds until every cell's 95% CI half-width on wall time\n"
     "                    (paired against the baseline build/variant) is within PCT%;\n"
-    "                    --reps is then the least number of rounds (docs/noise.md)\n"
+    "                    --reps is then the least number of rounds (default 10;\n"
+    "                    docs/noise.md)\n"
     "  --max-time SEC    the time budget of --target-ci (default 600)\n"
     "\n"
     "exit status: 0 all samples ok; 1 a sample failed or checksums disagree\n"
@@ -677,7 +678,7 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
     };
     plan_defaults(p, AB_MODE_WORKLOADS);
     bool max_time_given = false;
-    bool events_given = false;
+    bool events_given = false, reps_given = false;
     int rc = 0, opt;
     optind = 0; /* full re-initialisation of GNU getopt */
     opterr = 0;
@@ -714,11 +715,15 @@ int ab_plan_parse_run(int argc, char **argv, ab_plan *p)
             break;
         case OPT_HELP: case 'h': fputs(run_help, stdout); return AB_PARSE_HELP;
         case '?': case ':': return unknown_option("run", argc, argv);
-        default: rc = common_option(p, "run", opt, optarg, &events_given); break;
+        default:
+            reps_given = reps_given || opt == OPT_REPS;
+            rc = common_option(p, "run", opt, optarg, &events_given);
+            break;
         }
     }
     if (rc) return rc;
     if (optind < argc) return usage_error("run", "unexpected argument '%s'", argv[optind]);
+    if (p->target_ci_pct > 0 && !reps_given) p->reps = AB_TARGET_CI_DEFAULT_MIN_ROUNDS;
     if (p->n_builds && p->tlb_model)
         return usage_error("run", "--build and --tlb-model together are not supported: a build's sample "
                                   "entry point is not given the model%s", "");
