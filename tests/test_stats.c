@@ -62,6 +62,17 @@ static void tiny_samples(void **state)
     assert_false(s.has_spread); /* no stddev or CI from one value */
 }
 
+static void robust_sd_ignores_a_burst(void **state)
+{
+    (void)state;
+    /* Median 3; absolute deviations 2, 1, 0, 1, 97: MAD 1, scaled to a
+     * normal sd by 1.4826 (1 / Phi^-1(3/4)).  The sd proper is 43. */
+    const double x[] = {4, 1, 100, 3, 2};
+    assert_true(fabs(ab_stat_robust_sd(x, 5) - 1.482602218505602) < 1e-9);
+    assert_true(ab_stat_stddev(x, 5) > 40);
+    assert_true(isnan(ab_stat_robust_sd(x, 0)));
+}
+
 static void t_quantiles_match_the_table(void **state)
 {
     (void)state;
@@ -85,6 +96,7 @@ int main(void)
         cmocka_unit_test(odd_count_and_large_values),
         cmocka_unit_test(tiny_samples),
         cmocka_unit_test(t_quantiles_match_the_table),
+        cmocka_unit_test(robust_sd_ignores_a_burst),
     };
     return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }

@@ -167,6 +167,7 @@ static void a_loose_target_stops_when_reached(void **state)
     assert_int_equal(json_integer_value(json_object_get(cfg, "reps")), rounds);
     assert_true(json_is_true(json_object_get(t, "all_reached")));
     assert_true(json_is_number(json_object_get(json_object_get(t, "noise"), "paired_round_sd_pct")));
+    assert_true(json_is_number(json_object_get(json_object_get(t, "noise"), "paired_round_robust_sd_pct")));
     json_t *c;
     size_t i;
     json_array_foreach(json_object_get(doc, "cells"), i, c) {

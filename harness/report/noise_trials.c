@@ -11,9 +11,6 @@
 
 const double ab_noise_effects[AB_NOISE_N_EFFECTS] = {0.05, 0.10};
 
-/* Normal-consistent scale of the median absolute deviation. */
-#define MAD_TO_SD 1.4826
-
 /* p of one trial, and whether b came out slower than a. */
 static double trial_p(const double *a, const double *b, size_t k, bool paired, bool *slower)
 {
@@ -33,17 +30,6 @@ static void logs(const double *num, const double *den, size_t n, double *d)
     for (size_t i = 0; i < n; i++) d[i] = log(num[i]) - (den ? log(den[i]) : 0);
 }
 
-static double robust_sd(const double *d, size_t n)
-{
-    double *dev = malloc((n ? n : 1) * sizeof *dev);
-    if (!dev) return NAN;
-    double med = ab_stat_median(d, n);
-    for (size_t i = 0; i < n; i++) dev[i] = fabs(d[i] - med);
-    double mad = ab_stat_median(dev, n);
-    free(dev);
-    return MAD_TO_SD * mad;
-}
-
 void ab_noise_figures_of(const ab_noise_cell *cells, size_t n_cells, ab_noise_figures *out)
 {
     memset(out, 0, sizeof *out);
@@ -58,7 +44,7 @@ void ab_noise_figures_of(const ab_noise_cell *cells, size_t n_cells, ab_noise_fi
         if (n < 2) continue;
         logs(cells[c].b, cells[c].a, n, d);
         p[np] = ab_stat_stddev(d, n);
-        r[np++] = robust_sd(d, n);
+        r[np++] = ab_stat_robust_sd(d, n);
         logs(cells[c].a, NULL, n, d);
         u[nu++] = ab_stat_stddev(d, n);
         logs(cells[c].b, NULL, n, d);

@@ -89,6 +89,7 @@ static void paired(const cell_values *base, const cell_values *cand, ab_cell_ci 
         ab_summary su;
         ab_stats_summarize(d, n, &su);
         out->noise_pct = su.has_spread ? su.stddev * 100 : NAN;
+        out->robust_noise_pct = n >= 2 ? ab_stat_robust_sd(d, n) * 100 : NAN;
     }
     free(d);
     free(pb);
@@ -115,7 +116,7 @@ void ab_target_ci_eval(const ab_plan *plan, const double *wall, size_t n_ran, in
     for (size_t c = 0; c < n_cells; c++) {
         ab_cell_ci *o = &out[c];
         memset(o, 0, sizeof *o);
-        o->ratio = o->half_width_pct = o->noise_pct = NAN;
+        o->ratio = o->half_width_pct = o->noise_pct = o->robust_noise_pct = NAN;
         o->baseline = baseline_of(plan, c);
         if (!cv) continue;
         if (o->baseline != SIZE_MAX) {
@@ -190,14 +191,17 @@ json_t *ab_target_ci_cell_json(const ab_plan *plan, const ab_cell_ci *c, double 
     return o;
 }
 
-/* Median of the finite noise figures of cells of one kind (kind < 0: all). */
-static double median_noise(const ab_plan *plan, const ab_cell_ci *cells, int kind)
+/* Median of the finite noise figures of cells of one kind (kind < 0: all);
+ * robust: the MAD-based figure. */
+static double median_noise(const ab_plan *plan, const ab_cell_ci *cells, int kind, bool robust)
 {
     size_t n_cells = ab_plan_n_cells(plan), n = 0;
     double *x = malloc((n_cells ? n_cells : 1) * sizeof *x);
     if (!x) return NAN;
-    for (size_t c = 0; c < n_cells; c++)
-        if ((kind < 0 || (int)cells[c].kind == kind) && isfinite(cells[c].noise_pct)) x[n++] = cells[c].noise_pct;
+    for (size_t c = 0; c < n_cells; c++) {
+        double v = robust ? cells[c].robust_noise_pct : cells[c].noise_pct;
+        if ((kind < 0 || (int)cells[c].kind == kind) && isfinite(v)) x[n++] = v;
+    }
     double m = ab_stat_median(x, n);
     free(x);
     return m;
@@ -215,18 +219,20 @@ json_t *ab_target_ci_run_json(const ab_plan *plan, const ab_cell_ci *cells, int 
         memcpy(cv, cells, n_cells * sizeof *cv);
         for (size_t c = 0; c < n_cells; c++)
             if (cv[c].kind == AB_CI_PAIRED) cv[c].noise_pct = NAN;
-        cell_cv = median_noise(plan, cv, -1);
+        cell_cv = median_noise(plan, cv, -1, false);
         free(cv);
     }
     char label[256] = "";
     if (widest != SIZE_MAX) ab_plan_cell_label(plan, widest, label, sizeof label);
-    return json_pack("{s:f, s:f, s:i, s:i, s:s, s:b, s:o, s:o, s:{s:o, s:o, s:s}}", "pct", plan->target_ci_pct,
+    return json_pack("{s:f, s:f, s:i, s:i, s:s, s:b, s:o, s:o, s:{s:o, s:o, s:o, s:s}}", "pct", plan->target_ci_pct,
                      "max_time_s", plan->max_time_s, "min_rounds", plan->reps, "rounds", rounds, "stopped",
                      ab_ci_stop_name(stop), "all_reached", all, "widest_cell",
                      widest != SIZE_MAX ? json_string(label) : json_null(), "widest_half_width_pct",
                      widest != SIZE_MAX ? num_or_null(cells[widest].half_width_pct) : json_null(), "noise",
-                     "paired_round_sd_pct", num_or_null(median_noise(plan, cells, AB_CI_PAIRED)), "cell_cv_pct",
-                     num_or_null(cell_cv), "what",
-                     "medians over cells: sd of the per-round log ratio to the baseline (paired), "
-                     "coefficient of variation of wall time (unpaired), in percent");
+                     "paired_round_sd_pct", num_or_null(median_noise(plan, cells, AB_CI_PAIRED, false)),
+                     "paired_round_robust_sd_pct", num_or_null(median_noise(plan, cells, AB_CI_PAIRED, true)),
+                     "cell_cv_pct", num_or_null(cell_cv), "what",
+                     "medians over cells: sd of the per-round log ratio to the baseline (paired) and the same "
+                     "from its median absolute deviation (robust), coefficient of variation of wall time "
+                     "(unpaired), in percent");
 }

@@ -27,9 +27,10 @@
  *
  * The machine's noise figure recorded with the results: the median over
  * paired cells of the standard deviation of the per-round log ratio (in %,
- * the noise a paired comparison sees per round) and the median over all
- * cells of the coefficient of variation of wall time (what an unpaired one
- * sees).
+ * the noise a paired comparison sees per round), the same from the median
+ * absolute deviation (the noise of the core of the rounds, which the
+ * signed-rank statistics see), and the median over all cells of the
+ * coefficient of variation of wall time (what an unpaired one sees).
  */
 #ifndef AB_TARGET_CI_H
 #define AB_TARGET_CI_H
@@ -50,6 +51,7 @@ typedef struct ab_cell_ci {
     double half_width_pct;      /* 95% CI half-width relative to the estimate, %; NaN below 2 values */
     double ratio;               /* paired: geometric mean of cell/baseline; else NaN */
     double noise_pct;           /* paired: sd of the per-round log ratio; else the CV; % (NaN below 2) */
+    double robust_noise_pct;    /* paired: the same from the MAD (report_stats.h); else NaN */
 } ab_cell_ci;
 
 const char *ab_ci_kind_name(ab_ci_kind k);

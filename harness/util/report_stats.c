@@ -36,6 +36,18 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+double ab_stat_robust_sd(const double *x, size_t n)
+{
+    if (!n)
+        return NAN;
+    double *work = malloc(n * sizeof *work);
+    if (!work)
+        return NAN;
+    double s = gsl_stats_mad(x, 1, n, work);
+    free(work);
+    return s;
+}
+
 double ab_stat_median(const double *x, size_t n)
 {
     if (!n)

@@ -32,6 +32,10 @@ double ab_stat_mean(const double *x, size_t n);
 double ab_stat_stddev(const double *x, size_t n);
 /* Median of x (not modified); NaN when n == 0. */
 double ab_stat_median(const double *x, size_t n);
+/* The median absolute deviation scaled to estimate a normal sd (x 1.4826,
+ * GSL's gsl_stats_mad): the spread of the core of x, which a few wild values
+ * do not move.  NaN when n == 0. */
+double ab_stat_robust_sd(const double *x, size_t n);
 
 /* Standard normal CDF (GSL). */
 double ab_normal_cdf(double z);
