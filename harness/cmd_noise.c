@@ -175,7 +175,7 @@ static void report(const ab_plan *plan, const ab_run_record *rec, const ab_noise
         printf("compare builds or variants in one run (run --build / --variants), paired by round: %d rounds "
                "see a %.0f%% change here.", best_paired, NOISE_TARGET_EFFECT * 100);
     else
-        printf("even 40 paired rounds miss a %.0f%% change here; use --target-ci 2.5 (docs/noise.md) with a "
+        printf("even 40 paired rounds miss a %.0f%% change here; use --target-ci 2 (docs/noise.md) with a "
                "--max-time that fits the rounds above.",
                NOISE_TARGET_EFFECT * 100);
     if (best_unpaired)
