@@ -137,6 +137,26 @@ static void a_workload_finishes_when_its_gated_cells_are_within(void **state)
     ab_plan_free(&plan);
 }
 
+static void least_rounds_default_to_ten_unless_given(void **state)
+{
+    (void)state;
+    ab_plan plan;
+    char *with_target[] = {"run", "--target-ci", "5", "--events", "none", NULL};
+    assert_int_equal(ab_plan_parse_run(5, with_target, &plan), AB_PARSE_OK);
+    assert_int_equal(plan.reps, AB_TARGET_CI_DEFAULT_MIN_ROUNDS);
+    assert_int_equal(AB_TARGET_CI_DEFAULT_MIN_ROUNDS, 10);
+    ab_plan_free(&plan);
+    char *given[] = {"run", "--target-ci", "5", "--reps", "3", "--events", "none", NULL};
+    assert_int_equal(ab_plan_parse_run(7, given, &plan), AB_PARSE_OK);
+    assert_int_equal(plan.reps, 3);
+    ab_plan_free(&plan);
+    /* Without --target-ci the plain default stands. */
+    char *plain[] = {"run", "--events", "none", NULL};
+    assert_int_equal(ab_plan_parse_run(3, plain, &plan), AB_PARSE_OK);
+    assert_int_equal(plan.reps, AB_DEFAULT_REPS);
+    ab_plan_free(&plan);
+}
+
 static json_t *run(const char *args)
 {
     char out[64], cmd[512];
@@ -213,6 +233,7 @@ int main(void)
         cmocka_unit_test(paired_by_round_not_position),
         cmocka_unit_test(one_cell_is_judged_unpaired),
         cmocka_unit_test(a_workload_finishes_when_its_gated_cells_are_within),
+        cmocka_unit_test(least_rounds_default_to_ten_unless_given),
         cmocka_unit_test(a_loose_target_stops_when_reached),
         cmocka_unit_test(an_unreachable_target_stops_at_the_time_budget),
     };
