@@ -1,6 +1,7 @@
 /*
  * reportutil.h -- helpers for the report tests (table, plot, compare):
- * find the committed fixtures and write edited copies of them.
+ * find the committed fixtures and write edited copies of them, and find a
+ * cell of a results document.
  */
 #ifndef AB_REPORTUTIL_H
 #define AB_REPORTUTIL_H
@@ -10,6 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The cell of a results document with this build (NULL: any), variant and
+ * workload -- the first such -- or NULL. */
+static inline json_t *ab_test_find_cell(json_t *doc, const char *build, const char *variant, const char *workload)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "cells"), i, c) {
+        const char *b = json_string_value(json_object_get(c, "build"));
+        const char *v = json_string_value(json_object_get(c, "variant"));
+        const char *w = json_string_value(json_object_get(c, "workload"));
+        if ((!build || (b && !strcmp(b, build))) && v && w && !strcmp(v, variant) && !strcmp(w, workload))
+            return c;
+    }
+    return NULL;
+}
 
 /* tests/data/NAME under the source tree (AB_SOURCE_DIR from tests/run.sh). */
 static inline void ab_fixture_path(const char *name, char *buf, size_t len)

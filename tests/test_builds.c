@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "tests/results_schema.h"
+#include "tests/reportutil.h"
 #include "tests/testutil.h"
 
 /* The slowed build sleeps this long at the end of its measured phase. */
@@ -67,16 +68,9 @@ static int run_in(const char *cwd, const char *env, const char *args, json_t **d
 
 static json_t *cell(json_t *doc, const char *build, const char *variant, const char *workload)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(doc, "cells"), i, c) {
-        const char *b = json_string_value(json_object_get(c, "build"));
-        if (b && !strcmp(b, build) && !strcmp(json_string_value(json_object_get(c, "variant")), variant) &&
-            !strcmp(json_string_value(json_object_get(c, "workload")), workload))
-            return c;
-    }
-    fail_msg("no cell %s/%s x %s", build, variant, workload);
-    return NULL;
+    json_t *c = ab_test_find_cell(doc, build, variant, workload);
+    if (!c) fail_msg("no cell %s/%s x %s", build, variant, workload);
+    return c;
 }
 
 static json_t *sample_of_round(json_t *c, long rep)

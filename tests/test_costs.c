@@ -38,6 +38,7 @@
 #include "harness/system/hugepool.h"
 #include "harness/util/vmstat.h"
 #include "tests/results_schema.h"
+#include "tests/reportutil.h"
 #include "tests/testutil.h"
 #include "workloads/forked_workers.h"
 #include "workloads/survivors.h"
@@ -261,14 +262,9 @@ static json_t *run_json(const char *args, int expect_rc)
 
 static json_t *cell_sample(json_t *doc, const char *variant, const char *workload)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(doc, "cells"), i, c)
-        if (!strcmp(json_string_value(json_object_get(c, "variant")), variant) &&
-            !strcmp(json_string_value(json_object_get(c, "workload")), workload))
-            return json_array_get(json_object_get(c, "samples"), 0);
-    fail_msg("no cell %s x %s", variant, workload);
-    return NULL;
+    json_t *c = ab_test_find_cell(doc, NULL, variant, workload);
+    if (!c) fail_msg("no cell %s x %s", variant, workload);
+    return json_array_get(json_object_get(c, "samples"), 0);
 }
 
 static double num(json_t *o, const char *key)

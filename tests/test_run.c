@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "harness/counters/counters.h"
 #include "tests/results_schema.h"
+#include "tests/reportutil.h"
 #include "tests/testutil.h"
 
 static char out_path[64];
@@ -50,14 +51,9 @@ static int run(const char *args, json_t **doc)
 
 static json_t *cell(json_t *doc, const char *variant, const char *workload)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(doc, "cells"), i, c)
-        if (!strcmp(json_string_value(json_object_get(c, "variant")), variant) &&
-            !strcmp(json_string_value(json_object_get(c, "workload")), workload))
-            return c;
-    fail_msg("no cell %s x %s", variant, workload);
-    return NULL;
+    json_t *c = ab_test_find_cell(doc, NULL, variant, workload);
+    if (!c) fail_msg("no cell %s x %s", variant, workload);
+    return c;
 }
 
 static void assert_valid(json_t *doc)

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "tests/reportutil.h"
 #include "tests/testutil.h"
 
 #define RUN_ARGS "--variants 4k,thp,thp-1m --workloads bulk_small_alloc,random_walk --scale 0.02 " \
@@ -60,14 +61,9 @@ static json_t *load(const char *path)
 /* "variant/workload" -> that cell's first sample. */
 static json_t *sample_of(json_t *doc, const char *variant, const char *workload)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(doc, "cells"), i, c)
-        if (!strcmp(json_string_value(json_object_get(c, "variant")), variant) &&
-            !strcmp(json_string_value(json_object_get(c, "workload")), workload))
-            return json_array_get(json_object_get(c, "samples"), 0);
-    fail_msg("no cell %s/%s", variant, workload);
-    return NULL;
+    json_t *c = ab_test_find_cell(doc, NULL, variant, workload);
+    if (!c) fail_msg("no cell %s/%s", variant, workload);
+    return json_array_get(json_object_get(c, "samples"), 0);
 }
 
 static void wrong_geometry_exits_2_before_running(void **state)
